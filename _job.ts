@@ -1,0 +1,104 @@
+// Copyright 2026 the desync authors. MIT license.
+// The record kept for every job that needs more than "call this function":
+// a signal, a promise to settle, an input promise, or a suspension.
+// Plain fire-and-forget jobs are stored as bare functions and never get one.
+
+// deno-lint-ignore no-explicit-any
+export type AnyFunction = (...args: any[]) => unknown;
+
+/** A `desync` job with an abort signal: errors go to the error handler. */
+export const KIND_PLAIN = 0;
+/** `futureSync` / `futureDesync` (and an async `sync` job): errors reject its promise. */
+export const KIND_FUTURE = 1;
+/** `after`: waits for an input promise, then runs its function. */
+export const KIND_AFTER = 2;
+/** `suspend`: holds the queue until its resumer is called. */
+export const KIND_SUSPEND = 3;
+
+export const PENDING = 0;
+export const FULFILLED = 1;
+export const REJECTED = 2;
+
+/** One scheduled job and the promise it settles. */
+export class Job {
+  kind: number;
+  /** Position in its queue: the value of the queue's `enqueued` counter once pushed. */
+  seq = 0;
+  fn: AnyFunction | null;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined = undefined;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((reason: unknown) => void) | undefined = undefined;
+  /** Settlement of the promise handed to the caller. */
+  status = PENDING;
+  /** The settled value or reason; for `after`, first the input's value. */
+  value: unknown = undefined;
+  /** For `after`: the state of the input promise. */
+  inputStatus = PENDING;
+
+  constructor(kind: number, fn: AnyFunction | null, signal: AbortSignal | undefined) {
+    this.kind = kind;
+    this.fn = fn;
+    this.signal = signal;
+  }
+
+  fulfil(value: unknown): void {
+    if (this.status !== PENDING) return;
+    this.status = FULFILLED;
+    this.value = value;
+    const resolve = this.resolve;
+    this.#release();
+    resolve?.(value);
+  }
+
+  fail(reason: unknown): void {
+    if (this.status !== PENDING) return;
+    this.status = REJECTED;
+    this.value = reason;
+    const reject = this.reject;
+    this.#release();
+    reject?.(reason);
+  }
+
+  /** Stops listening for aborts: once a job has started, the job itself owns the signal. */
+  unwatch(): void {
+    if (this.onAbort !== undefined) {
+      this.signal!.removeEventListener("abort", this.onAbort);
+      this.onAbort = undefined;
+    }
+  }
+
+  #release(): void {
+    this.unwatch();
+    this.fn = null;
+    this.resolve = undefined;
+    this.reject = undefined;
+  }
+}
+
+// A shared executor avoids allocating a closure per promise.
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((reason: unknown) => void) | undefined;
+function captureResolvers(
+  resolve: (value: unknown) => void,
+  reject: (reason: unknown) => void,
+): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/** Creates the promise that `job` settles. */
+export function promiseFor<T>(job: Job): Promise<T> {
+  const promise = new Promise(captureResolvers);
+  job.resolve = capturedResolve;
+  job.reject = capturedReject;
+  capturedResolve = capturedReject = undefined;
+  return promise as Promise<T>;
+}
+
+/** True for anything `await` would treat as a promise. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}

@@ -1,0 +1,52 @@
+// Copyright 2026 the desync authors. MIT license.
+/**
+ * Desync: protect data by ordering the operations on it instead of locking.
+ *
+ * Hand your data to a {@linkcode Desync} and schedule jobs on it. Jobs on one
+ * `Desync` run one at a time, in the order they were scheduled, even when they
+ * are async and span many `await`s, so concurrent callers cannot interleave
+ * inside them. A port of the Rust crate
+ * [`desync`](https://github.com/Logicalshift/desync) to the web platform: zero
+ * dependencies, and the same module runs on Deno, Node, Bun and browsers.
+ *
+ * - `desync(job)` runs a job in the background; `sync(job)` runs it now and
+ *   returns its result; `futureSync`, `futureDesync` and `after` return
+ *   promises.
+ * - The {@linkcode Scheduler} serves many objects fairly, bounds how many may
+ *   have async work in flight, never starves the event loop, and has a manual
+ *   mode for deterministic tests. Untyped queues and free functions live in
+ *   `@desync/desync/scheduler`.
+ *
+ * @example
+ * ```ts
+ * import { Desync } from "@desync/desync";
+ * import assert from "node:assert/strict";
+ *
+ * const number = new Desync(0);
+ * number.desync((n) => {
+ *   n.value = 42;
+ * });
+ * assert.equal(number.sync((n) => n.value), 42);
+ * ```
+ *
+ * @module
+ */
+
+export { Desync, type DesyncJob, type DesyncOptions, type Ref } from "./desync.ts";
+export {
+  type ErrorHandler,
+  type JobOptions,
+  JobQueue,
+  QueueResumer,
+  Scheduler,
+  scheduler,
+  SchedulerFuture,
+  type SchedulerOptions,
+} from "./scheduler.ts";
+export {
+  ClosedError,
+  DesyncError,
+  ReentrancyError,
+  TrySyncError,
+  WouldBlockError,
+} from "./errors.ts";

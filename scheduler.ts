@@ -1,0 +1,772 @@
+// Copyright 2026 the desync authors. MIT license.
+/**
+ * The scheduler underneath `Desync`: untyped job queues, the free functions
+ * that schedule on them, and the {@linkcode Scheduler} that decides when
+ * queued jobs run. `Desync` is a queue plus the data its jobs receive; use
+ * this module directly when there is no data to own, only an order to keep.
+ *
+ * Jobs on one queue run one at a time in the order they were scheduled, also
+ * when they are async: a job that returns a promise holds its queue until the
+ * promise settles.
+ *
+ * @example Three background jobs, then a synchronous read
+ * ```ts
+ * import { desync, queue, sync } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * const q = queue();
+ * const log: number[] = [];
+ * desync(q, () => log.push(1));
+ * desync(q, () => log.push(2));
+ * desync(q, () => log.push(3));
+ * assert.deepEqual(sync(q, () => log), [1, 2, 3]);
+ * ```
+ *
+ * @module
+ */
+
+import { DENO_INSPECT, type ErrorHandler, inspectAs, NODE_INSPECT } from "./_platform.ts";
+import { cores, QueueCore } from "./_queue_core.ts";
+import { SchedulerCore } from "./_scheduler_core.ts";
+import { assertConcurrency, assertFunction, assertOptionsObject } from "./_validate.ts";
+import type { QueueResumer, SchedulerFuture } from "./scheduler_future.ts";
+
+export { QueueResumer, SchedulerFuture } from "./scheduler_future.ts";
+export type { ErrorHandler } from "./_platform.ts";
+
+/** Options of a single scheduled job. */
+export interface JobOptions {
+  /**
+   * Cancels the job. Aborted before it starts, the job never runs, stops
+   * counting as queued at once, and its promise rejects with
+   * `signal.reason`. Aborted while it runs, the job is told (it receives this
+   * signal) but keeps its queue until it settles: exclusivity is never broken.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/** Options for {@linkcode Scheduler}. */
+export interface SchedulerOptions {
+  /**
+   * How many queues may have an async job in flight at once: the JavaScript
+   * reading of Rust's `set_max_threads`. While the budget is full, no further
+   * background job starts (`sync` still runs inline, as Rust's `sync` uses
+   * the calling thread). `0` is manual mode: nothing runs in the background.
+   *
+   * @default {Infinity}
+   */
+  maxConcurrency?: number;
+  /**
+   * Receives the errors of fire-and-forget jobs (`desync`, detached futures)
+   * of this scheduler's queues, unless a `Desync` has its own handler.
+   *
+   * @default {reportError}
+   */
+  onError?: ErrorHandler;
+}
+
+/** A job on a bare {@linkcode JobQueue}: it receives the job's signal, if any. */
+export type QueueJob<R> = (signal: AbortSignal | undefined) => R;
+
+let wrapQueue: (core: QueueCore) => JobQueue;
+let unwrapQueue: (value: unknown) => QueueCore | undefined;
+let schedulerCoreOf: (value: unknown) => SchedulerCore | undefined;
+
+function queueCore(value: unknown, method: string): QueueCore {
+  const core = unwrapQueue(value);
+  if (core === undefined) {
+    throw new TypeError(
+      `${method}(): "queue" must be a JobQueue (from queue() or scheduler.queue())`,
+    );
+  }
+  return core;
+}
+
+/**
+ * Decides when queued jobs run. Most programs use the global one
+ * ({@linkcode scheduler}); create your own to give a group of queues its own
+ * concurrency budget or error handler, or to test in manual mode.
+ *
+ * Background jobs start in a microtask. Queues are served round-robin in
+ * slices, so a backlog on one queue does not delay another, and after a few
+ * milliseconds of work the scheduler yields a macrotask so that timers and
+ * I/O are never starved.
+ *
+ * @example Manual mode for deterministic tests
+ * ```ts
+ * import { Desync, Scheduler } from "@desync/desync";
+ * import assert from "node:assert/strict";
+ *
+ * const manual = new Scheduler({ maxConcurrency: 0 });
+ * const counter = new Desync(0, { scheduler: manual });
+ * counter.desync((n) => void n.value++);
+ * await Promise.resolve();
+ * assert.equal(counter.queued, 1); // nothing runs in the background
+ * assert.equal(manual.runReady(), 1);
+ * assert.equal(counter.sync((n) => n.value), 1);
+ * ```
+ *
+ * @example A concurrency budget across many objects
+ * ```ts
+ * import { Desync, Scheduler } from "@desync/desync";
+ * import assert from "node:assert/strict";
+ *
+ * const twoAtATime = new Scheduler({ maxConcurrency: 2 });
+ * let active = 0, peak = 0;
+ * const accounts = Array.from({ length: 5 }, () => new Desync(0, { scheduler: twoAtATime }));
+ * await Promise.all(accounts.map((account) =>
+ *   account.futureSync(async (balance) => {
+ *     peak = Math.max(peak, ++active);
+ *     await new Promise((resolve) => setTimeout(resolve, 1));
+ *     balance.value += 10;
+ *     active--;
+ *   })
+ * ));
+ * assert.equal(peak, 2);
+ * ```
+ */
+export class Scheduler {
+  #core: SchedulerCore;
+
+  /**
+   * Creates a scheduler with its own concurrency budget and error handler.
+   *
+   * @param options See {@linkcode SchedulerOptions}.
+   * @throws {TypeError} If an option has the wrong type.
+   * @throws {RangeError} If `maxConcurrency` is negative or not an integer.
+   */
+  constructor(options?: SchedulerOptions) {
+    assertOptionsObject(options, "new Scheduler");
+    const maxConcurrency = options?.maxConcurrency ?? Infinity;
+    assertConcurrency(maxConcurrency, "options.maxConcurrency");
+    const onError = options?.onError;
+    if (onError !== undefined) assertFunction(onError, "new Scheduler", "options.onError");
+    this.#core = new SchedulerCore(maxConcurrency, onError);
+  }
+
+  static {
+    schedulerCoreOf = (value) =>
+      typeof value === "object" && value !== null && #core in value
+        ? (value as Scheduler).#core
+        : undefined;
+  }
+
+  /**
+   * How many queues may have an async job in flight at once; `0` means manual
+   * mode. Can be changed at any time: raising it starts waiting jobs at once.
+   *
+   * @throws {TypeError} If set to a non-number.
+   * @throws {RangeError} If set to a negative or fractional number.
+   */
+  get maxConcurrency(): number {
+    return this.#core.maxConcurrency;
+  }
+
+  set maxConcurrency(value: number) {
+    assertConcurrency(value, "maxConcurrency");
+    const core = this.#core;
+    core.maxConcurrency = value;
+    if (value > 0 && core.ready.length > 0) core.requestDrain();
+  }
+
+  /** Whether this scheduler is in manual mode (`maxConcurrency === 0`). */
+  get manual(): boolean {
+    return this.#core.maxConcurrency === 0;
+  }
+
+  /** How many queues currently have an async job in flight. */
+  get inFlight(): number {
+    return this.#core.inFlight;
+  }
+
+  /**
+   * The handler for errors of fire-and-forget jobs; `undefined` means
+   * `reportError` (or an uncaught exception where there is none).
+   *
+   * @throws {TypeError} If set to something other than a function or `undefined`.
+   */
+  get onError(): ErrorHandler | undefined {
+    return this.#core.onError;
+  }
+
+  set onError(handler: ErrorHandler | undefined) {
+    if (handler !== undefined) assertFunction(handler, "onError", "handler");
+    this.#core.onError = handler;
+  }
+
+  /**
+   * Creates an empty job queue run by this scheduler (Rust's
+   * `create_job_queue`).
+   *
+   * @returns A new queue.
+   */
+  queue(): JobQueue {
+    return wrapQueue(new QueueCore(this.#core, "JobQueue", false, undefined, undefined));
+  }
+
+  /**
+   * Schedules `job` on `queue` and returns at once; see {@linkcode desync}.
+   *
+   * @param queue A queue of this scheduler.
+   * @param job The job; it receives `options.signal`.
+   * @param options See {@linkcode JobOptions}.
+   * @throws {TypeError} If `queue` belongs to another scheduler, or on bad arguments.
+   * @throws {ClosedError} If the queue is closed.
+   */
+  desync(queue: JobQueue, job: QueueJob<unknown>, options?: JobOptions): void {
+    this.#own(queue, "desync").desync(job, options);
+  }
+
+  /**
+   * Runs `job` in order and returns its result; see {@linkcode sync}.
+   *
+   * @typeParam R The job's result.
+   * @param queue A queue of this scheduler.
+   * @param job The job.
+   * @returns The job's result.
+   * @throws {WouldBlockError} If the job cannot run without waiting.
+   * @throws {ReentrancyError} If called from inside a job of `queue`.
+   * @throws {ClosedError} If the queue is closed.
+   */
+  sync<R>(queue: JobQueue, job: () => R): R {
+    return this.#own(queue, "sync").sync(job) as R;
+  }
+
+  /**
+   * Runs `job` now if `queue` is idle; see {@linkcode trySync}.
+   *
+   * @typeParam R The job's result.
+   * @param queue A queue of this scheduler.
+   * @param job The job.
+   * @returns The job's result.
+   * @throws {TrySyncError} If the queue is busy.
+   */
+  trySync<R>(queue: JobQueue, job: () => R): R {
+    return this.#own(queue, "trySync").trySync(job) as R;
+  }
+
+  /**
+   * Schedules `job` and returns a promise of its result; see {@linkcode futureSync}.
+   *
+   * @typeParam R The job's result.
+   * @param queue A queue of this scheduler.
+   * @param job The job; it may be async.
+   * @param options See {@linkcode JobOptions}.
+   * @returns The job's result.
+   */
+  futureSync<R>(queue: JobQueue, job: QueueJob<R>, options?: JobOptions): Promise<Awaited<R>> {
+    return this.#own(queue, "futureSync").futureSync(job, options) as Promise<Awaited<R>>;
+  }
+
+  /**
+   * Schedules `job` and returns a {@linkcode SchedulerFuture}; see {@linkcode futureDesync}.
+   *
+   * @typeParam R The job's result.
+   * @param queue A queue of this scheduler.
+   * @param job The job; it may be async.
+   * @param options See {@linkcode JobOptions}.
+   * @returns The job's future.
+   */
+  futureDesync<R>(
+    queue: JobQueue,
+    job: QueueJob<R>,
+    options?: JobOptions,
+  ): SchedulerFuture<Awaited<R>> {
+    return this.#own(queue, "futureDesync").futureDesync(job, options) as SchedulerFuture<
+      Awaited<R>
+    >;
+  }
+
+  /**
+   * Schedules `job` to run with the value of `promise`; see {@linkcode after}.
+   *
+   * @typeParam V The promise's value.
+   * @typeParam R The job's result.
+   * @param queue A queue of this scheduler.
+   * @param promise What the job waits for when its turn comes.
+   * @param job The job; it receives the promise's value.
+   * @param options See {@linkcode JobOptions}.
+   * @returns The job's future.
+   */
+  after<V, R>(
+    queue: JobQueue,
+    promise: PromiseLike<V>,
+    job: (value: V, signal: AbortSignal | undefined) => R,
+    options?: JobOptions,
+  ): SchedulerFuture<Awaited<R>> {
+    return this.#own(queue, "after").after(promise, job, options) as SchedulerFuture<Awaited<R>>;
+  }
+
+  /**
+   * Suspends `queue` after the jobs already scheduled; see {@linkcode suspend}.
+   *
+   * @param queue A queue of this scheduler.
+   * @param options See {@linkcode JobOptions}.
+   * @returns The resumer, once the queue has reached the suspension.
+   */
+  suspend(queue: JobQueue, options?: JobOptions): Promise<QueueResumer> {
+    return this.#own(queue, "suspend").suspend(options) as Promise<QueueResumer>;
+  }
+
+  /**
+   * Runs every job that is ready now, on the caller's stack, ignoring the
+   * concurrency and time budgets, until no queue of this scheduler has a job
+   * that can start. Async jobs are started, not awaited. Meant for manual
+   * mode, where it is how background work is stepped.
+   *
+   * @returns How many jobs started.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@desync/desync";
+   * import { desync } from "@desync/desync/scheduler";
+   * import assert from "node:assert/strict";
+   *
+   * const manual = new Scheduler({ maxConcurrency: 0 });
+   * const q = manual.queue();
+   * const seen: string[] = [];
+   * desync(q, () => seen.push("a"));
+   * desync(q, () => seen.push("b"));
+   * assert.deepEqual(seen, []);
+   * assert.equal(manual.runReady(), 2);
+   * assert.deepEqual(seen, ["a", "b"]);
+   * ```
+   */
+  runReady(): number {
+    return this.#core.runReady();
+  }
+
+  /**
+   * Resolves once no queue of this scheduler has a job ready to run or in
+   * progress (an async job in flight, or an `after` waiting for its
+   * promise). In manual mode it runs the ready jobs itself, waiting for async
+   * jobs as needed, which makes it the way to settle everything in a test.
+   * Suspended queues do not count: they wait for `resume()`.
+   *
+   * @returns A promise that resolves when the scheduler is idle.
+   *
+   * @example
+   * ```ts
+   * import { Desync, Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const manual = new Scheduler({ maxConcurrency: 0 });
+   * const data = new Desync<number[]>([], { scheduler: manual });
+   * data.desync(async (list) => {
+   *   await Promise.resolve();
+   *   list.value.push(1);
+   * });
+   * data.desync((list) => void list.value.push(2));
+   * await manual.runUntilIdle();
+   * assert.deepEqual(data.sync((list) => list.value), [1, 2]);
+   * ```
+   */
+  async runUntilIdle(): Promise<void> {
+    const core = this.#core;
+    for (;;) {
+      if (core.maxConcurrency === 0) core.runReady();
+      if (core.idle) return;
+      await core.nextProgress();
+    }
+  }
+
+  #own(queue: JobQueue, method: string): QueueCore {
+    const core = queueCore(queue, method);
+    if (core.scheduler !== this.#core) {
+      throw new TypeError(`${method}(): "queue" belongs to another scheduler`);
+    }
+    return core;
+  }
+
+  #fields(): Record<string, unknown> {
+    const core = this.#core;
+    return { maxConcurrency: core.maxConcurrency, inFlight: core.inFlight, manual: this.manual };
+  }
+
+  /** Custom output for Deno's `inspect`. */
+  [DENO_INSPECT](
+    inspect: (value: unknown, options?: unknown) => string,
+    options?: unknown,
+  ): string {
+    return inspectAs("Scheduler", this.#fields(), inspect, options);
+  }
+
+  /** Custom output for Node's `util.inspect`. */
+  [NODE_INSPECT](
+    _depth: number,
+    options: unknown,
+    inspect: (value: unknown, options?: unknown) => string,
+  ): string {
+    return inspectAs("Scheduler", this.#fields(), inspect, options);
+  }
+}
+
+/**
+ * An ordered queue of jobs with no data of its own (Rust's `JobQueue`).
+ * Create one with {@linkcode queue} or {@linkcode Scheduler.queue}, and
+ * schedule on it with the free functions of this module. A queue belongs to
+ * the scheduler that created it.
+ *
+ * @example
+ * ```ts
+ * import { futureSync, queue } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * const q = queue();
+ * assert.equal(await futureSync(q, () => 42), 42);
+ * assert.equal(q.queued, 0);
+ * ```
+ */
+export class JobQueue {
+  #core: QueueCore;
+
+  private constructor(core: QueueCore) {
+    this.#core = core;
+  }
+
+  static {
+    wrapQueue = (core) => new JobQueue(core);
+    unwrapQueue = (value) =>
+      typeof value === "object" && value !== null && #core in value
+        ? (value as JobQueue).#core
+        : undefined;
+  }
+
+  /** How many jobs are waiting to start (aborted jobs are not counted). */
+  get queued(): number {
+    return this.#core.size;
+  }
+
+  /** Whether a job is in progress (running, awaiting, or an `after` waiting for its promise). */
+  get running(): boolean {
+    return this.#core.running;
+  }
+
+  /** Whether the queue is held by a `suspend` until its resumer is called. */
+  get suspended(): boolean {
+    return this.#core.suspended;
+  }
+
+  /** Whether `close()` was called: no further jobs are accepted. */
+  get closed(): boolean {
+    return this.#core.closed;
+  }
+
+  /**
+   * Stops accepting jobs and resolves once every job already scheduled has
+   * finished. Afterwards every scheduling call throws `ClosedError`. Calling
+   * it again returns the same promise. In manual mode it drives the queue.
+   *
+   * @returns A promise that resolves when the queue is drained.
+   */
+  close(): Promise<void> {
+    return this.#core.close();
+  }
+
+  /** Closes the queue and waits for it to drain; used by `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#core.close();
+  }
+
+  #fields(): Record<string, unknown> {
+    return {
+      queued: this.queued,
+      running: this.running,
+      suspended: this.suspended,
+      closed: this.closed,
+    };
+  }
+
+  /** Custom output for Deno's `inspect`. */
+  [DENO_INSPECT](
+    inspect: (value: unknown, options?: unknown) => string,
+    options?: unknown,
+  ): string {
+    return inspectAs("JobQueue", this.#fields(), inspect, options);
+  }
+
+  /** Custom output for Node's `util.inspect`. */
+  [NODE_INSPECT](
+    _depth: number,
+    options: unknown,
+    inspect: (value: unknown, options?: unknown) => string,
+  ): string {
+    return inspectAs("JobQueue", this.#fields(), inspect, options);
+  }
+}
+
+let globalScheduler: Scheduler | undefined;
+
+/**
+ * The process-wide scheduler used by {@linkcode queue} and by `Desync`s
+ * created without a `scheduler` option.
+ *
+ * @returns The global scheduler.
+ *
+ * @example
+ * ```ts
+ * import { scheduler } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(scheduler(), scheduler());
+ * assert.equal(scheduler().maxConcurrency, Infinity);
+ * ```
+ */
+export function scheduler(): Scheduler {
+  return globalScheduler ??= new Scheduler();
+}
+
+cores.scheduler = (value, method, name) => {
+  const core = schedulerCoreOf(value);
+  if (core === undefined) throw new TypeError(`${method}(): "${name}" must be a Scheduler`);
+  return core;
+};
+cores.defaultScheduler = () => schedulerCoreOf(scheduler())!;
+
+/**
+ * Creates an empty queue on the global scheduler.
+ *
+ * @returns A new queue.
+ *
+ * @example
+ * ```ts
+ * import { queue, sync } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sync(queue(), () => "ran"), "ran");
+ * ```
+ */
+export function queue(): JobQueue {
+  return scheduler().queue();
+}
+
+/**
+ * Schedules `job` on `queue` and returns immediately. The job runs soon (a
+ * microtask later, unless the queue has a backlog), after every job scheduled
+ * before it. If it returns a promise, the queue is held until it settles. Its
+ * errors go to the scheduler's error handler.
+ *
+ * @param queue The queue.
+ * @param job The job; it receives `options.signal`.
+ * @param options See {@linkcode JobOptions}.
+ * @throws {TypeError} If `queue` is not a queue or `job` not a function.
+ * @throws {ClosedError} If the queue is closed.
+ *
+ * @example
+ * ```ts
+ * import { desync, futureSync, queue } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * const q = queue();
+ * const order: string[] = [];
+ * desync(q, async () => {
+ *   await new Promise((resolve) => setTimeout(resolve, 5));
+ *   order.push("slow");
+ * });
+ * desync(q, () => void order.push("fast"));
+ * await futureSync(q, () => {});
+ * assert.deepEqual(order, ["slow", "fast"]);
+ * ```
+ */
+export function desync(queue: JobQueue, job: QueueJob<unknown>, options?: JobOptions): void {
+  queueCore(queue, "desync").desync(job, options);
+}
+
+/**
+ * Runs `job` after every job already on `queue` and returns its result
+ * synchronously. JavaScript cannot block, so this does what Rust's `sync`
+ * does when it steals the calling thread: it runs the earlier jobs on the
+ * caller's stack, then `job`. If the job itself returns a promise, the queue
+ * is held until it settles and that promise is returned.
+ *
+ * @typeParam R The job's result.
+ * @param queue The queue.
+ * @param job The job.
+ * @returns The job's result.
+ * @throws {WouldBlockError} If it cannot finish without waiting (an async job
+ * in flight, a suspension, or an earlier job that turned out to be async); the
+ * job is then neither run nor queued.
+ * @throws {ReentrancyError} If called from inside a job of `queue`.
+ * @throws {ClosedError} If the queue is closed.
+ *
+ * @example
+ * ```ts
+ * import { desync, queue, sync } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * const q = queue();
+ * let total = 0;
+ * desync(q, () => void (total += 40));
+ * assert.equal(sync(q, () => total + 2), 42);
+ * ```
+ */
+export function sync<R>(queue: JobQueue, job: () => R): R {
+  return queueCore(queue, "sync").sync(job) as R;
+}
+
+/**
+ * Runs `job` now if `queue` is idle and has nothing queued; otherwise throws
+ * {@linkcode TrySyncError} without running it (Rust's `try_sync`).
+ *
+ * @typeParam R The job's result.
+ * @param queue The queue.
+ * @param job The job.
+ * @returns The job's result.
+ * @throws {TrySyncError} If the queue is busy.
+ * @throws {ReentrancyError} If called from inside a job of `queue`.
+ * @throws {ClosedError} If the queue is closed.
+ *
+ * @example
+ * ```ts
+ * import { queue, trySync } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(trySync(queue(), () => "idle, so it ran"), "idle, so it ran");
+ * ```
+ */
+export function trySync<R>(queue: JobQueue, job: () => R): R {
+  return queueCore(queue, "trySync").trySync(job) as R;
+}
+
+/**
+ * Schedules `job` and returns a promise of its result. The job may be async;
+ * while its promise is pending the queue is held, so later jobs wait. In
+ * manual mode it drives the queue up to this job itself, as Rust's
+ * `future_sync` runs in the caller's context.
+ *
+ * @typeParam R The job's result.
+ * @param queue The queue.
+ * @param job The job; it receives `options.signal`.
+ * @param options See {@linkcode JobOptions}.
+ * @returns The job's result.
+ * @throws {ReentrancyError} If called from inside a job of `queue` (awaiting
+ * it there would deadlock; use {@linkcode futureDesync} for follow-up work).
+ * @throws {ClosedError} If the queue is closed.
+ *
+ * @example
+ * ```ts
+ * import { futureSync, queue } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * const q = queue();
+ * const answer = await futureSync(q, async () => {
+ *   await Promise.resolve();
+ *   return 42;
+ * });
+ * assert.equal(answer, 42);
+ * ```
+ */
+export function futureSync<R>(
+  queue: JobQueue,
+  job: QueueJob<R>,
+  options?: JobOptions,
+): Promise<Awaited<R>> {
+  return queueCore(queue, "futureSync").futureSync(job, options) as Promise<Awaited<R>>;
+}
+
+/**
+ * Schedules `job` to run in the background and returns a
+ * {@linkcode SchedulerFuture} for its result. The job runs whether or not the
+ * future is awaited; `detach()` it to route its errors to the error handler.
+ *
+ * @typeParam R The job's result.
+ * @param queue The queue.
+ * @param job The job; it receives `options.signal`.
+ * @param options See {@linkcode JobOptions}.
+ * @returns The job's future.
+ * @throws {ClosedError} If the queue is closed.
+ *
+ * @example
+ * ```ts
+ * import { futureDesync, queue } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * const q = queue();
+ * const future = futureDesync(q, () => "done");
+ * assert.equal(await future, "done");
+ * ```
+ */
+export function futureDesync<R>(
+  queue: JobQueue,
+  job: QueueJob<R>,
+  options?: JobOptions,
+): SchedulerFuture<Awaited<R>> {
+  return queueCore(queue, "futureDesync").futureDesync(job, options) as SchedulerFuture<
+    Awaited<R>
+  >;
+}
+
+/**
+ * Schedules `job` to run with the value of `promise`. The job takes its place
+ * in the order now; when its turn comes it waits for `promise` while holding
+ * the queue (later jobs wait, but it does not count against the concurrency
+ * budget), then runs with the value. If `promise` rejects, the job does not
+ * run, the future rejects with the same reason, and the queue moves on.
+ *
+ * @typeParam V The promise's value.
+ * @typeParam R The job's result.
+ * @param queue The queue.
+ * @param promise What the job waits for.
+ * @param job The job; it receives the value and `options.signal`.
+ * @param options See {@linkcode JobOptions}. Aborting while the job waits for
+ * `promise` stops the wait and releases the queue.
+ * @returns The job's future.
+ * @throws {TypeError} If `promise` is not a thenable.
+ * @throws {ClosedError} If the queue is closed.
+ *
+ * @example
+ * ```ts
+ * import { after, desync, queue, sync } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * const q = queue();
+ * const seen: string[] = [];
+ * const config = new Promise<string>((resolve) => setTimeout(() => resolve("config"), 5));
+ * const loaded = after(q, config, (value) => seen.push(value));
+ * desync(q, () => void seen.push("after the config"));
+ * await loaded;
+ * assert.deepEqual(sync(q, () => seen), ["config", "after the config"]);
+ * ```
+ */
+export function after<V, R>(
+  queue: JobQueue,
+  promise: PromiseLike<V>,
+  job: (value: V, signal: AbortSignal | undefined) => R,
+  options?: JobOptions,
+): SchedulerFuture<Awaited<R>> {
+  return queueCore(queue, "after").after(promise, job, options) as SchedulerFuture<Awaited<R>>;
+}
+
+/**
+ * Suspends `queue` once the jobs scheduled before this call have run: the
+ * returned promise resolves with a {@linkcode QueueResumer} at that point, and
+ * jobs scheduled after the call wait until it is resumed. A suspension does
+ * not count against the concurrency budget.
+ *
+ * @param queue The queue.
+ * @param options See {@linkcode JobOptions}. Aborting before the suspension is
+ * reached cancels it.
+ * @returns The resumer, once the queue is suspended.
+ * @throws {ClosedError} If the queue is closed.
+ *
+ * @example
+ * ```ts
+ * import { desync, queue, suspend, sync } from "@desync/desync/scheduler";
+ * import assert from "node:assert/strict";
+ *
+ * const q = queue();
+ * let value = 0;
+ * const suspended = suspend(q);
+ * desync(q, () => void (value = 1));
+ * const resumer = await suspended;
+ * assert.equal(value, 0); // held until resumed
+ * resumer.resume();
+ * await new Promise((resolve) => setTimeout(resolve, 0));
+ * assert.equal(sync(q, () => value), 1);
+ * ```
+ */
+export function suspend(queue: JobQueue, options?: JobOptions): Promise<QueueResumer> {
+  return queueCore(queue, "suspend").suspend(options) as Promise<QueueResumer>;
+}

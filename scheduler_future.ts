@@ -1,0 +1,289 @@
+// Copyright 2026 the desync authors. MIT license.
+/**
+ * {@linkcode SchedulerFuture}, the awaitable handed out by `futureDesync` and
+ * `after`, and {@linkcode QueueResumer}, handed out by `suspend`.
+ *
+ * @module
+ */
+
+import { FULFILLED, type Job, PENDING } from "./_job.ts";
+import { DENO_INSPECT, inspectAs, NODE_INSPECT } from "./_platform.ts";
+import { facades, type QueueCore } from "./_queue_core.ts";
+import { WouldBlockError } from "./errors.ts";
+
+const ignore = () => {};
+
+/**
+ * The result of a job scheduled with `futureDesync` or `after`: awaitable
+ * like a promise, and the job runs whether or not anyone awaits it.
+ *
+ * - `await future` (or `then`) gives the job's result or its error.
+ * - {@linkcode SchedulerFuture.detach} says "I will not look at the result":
+ *   no unhandled rejection is raised, and an error goes to the error handler
+ *   of the `Desync` or scheduler instead.
+ * - A future that is neither awaited nor detached and whose job fails raises
+ *   an unhandled rejection, as a forgotten promise would: errors are never
+ *   silent.
+ * - In manual mode (`maxConcurrency: 0`) awaiting the future drives its queue
+ *   up to this job; detached futures wait for the queue to be pulled.
+ *
+ * SchedulerFutures are created by desync; they cannot be constructed directly.
+ *
+ * @typeParam T The job's result.
+ *
+ * @example Awaiting and detaching
+ * ```ts
+ * import { Desync } from "@desync/desync";
+ * import assert from "node:assert/strict";
+ *
+ * const log = new Desync<string[]>([]);
+ * const length = log.futureDesync((lines) => lines.value.push("started"));
+ * assert.equal(await length, 1);
+ *
+ * log.futureDesync((lines) => lines.value.push("in the background")).detach();
+ * assert.deepEqual(log.sync((lines) => lines.value), ["started", "in the background"]);
+ * ```
+ */
+export class SchedulerFuture<T> implements PromiseLike<T> {
+  #queue: QueueCore;
+  #job: Job;
+  #promise: Promise<T>;
+
+  private constructor(queue: QueueCore, job: Job, promise: Promise<T>) {
+    this.#queue = queue;
+    this.#job = job;
+    this.#promise = promise;
+  }
+
+  static {
+    facades.future = <T>(queue: QueueCore, job: Job, promise: Promise<T>) =>
+      new SchedulerFuture<T>(queue, job, promise);
+  }
+
+  /** Whether the job has finished (successfully or not). */
+  get done(): boolean {
+    return this.#job.status !== PENDING;
+  }
+
+  /**
+   * Attaches callbacks for the job's result, like `Promise.prototype.then`.
+   *
+   * @typeParam A Result of `onfulfilled`.
+   * @typeParam B Result of `onrejected`.
+   * @param onfulfilled Called with the job's result.
+   * @param onrejected Called with the job's error.
+   * @returns A promise for the callback's result.
+   */
+  then<A = T, B = never>(
+    onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    this.#pull();
+    return this.#promise.then(onfulfilled, onrejected);
+  }
+
+  /**
+   * Attaches a callback for the job's error, like `Promise.prototype.catch`.
+   *
+   * @typeParam B Result of `onrejected`.
+   * @param onrejected Called with the job's error.
+   * @returns A promise for the result or the callback's result.
+   */
+  catch<B = never>(
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<T | B> {
+    return this.then(undefined, onrejected);
+  }
+
+  /**
+   * Attaches a callback for when the job settles, like `Promise.prototype.finally`.
+   *
+   * @param onfinally Called when the job finished either way.
+   * @returns A promise that settles like the job.
+   */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    this.#pull();
+    return this.#promise.finally(onfinally);
+  }
+
+  /**
+   * Leaves the job to run in the background without observing its result.
+   * If it fails, the error goes to the error handler (the `Desync`'s
+   * `onError`, else the scheduler's, else `reportError`) instead of becoming an
+   * unhandled rejection.
+   *
+   * @example
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const errors: unknown[] = [];
+   * const data = new Desync(0, { onError: (error) => errors.push(error) });
+   * data.futureDesync(() => {
+   *   throw new Error("boom");
+   * }).detach();
+   * await data.close();
+   * assert.equal((errors[0] as Error).message, "boom");
+   * ```
+   */
+  detach(): void {
+    const queue = this.#queue;
+    this.#promise.then(ignore, (error) => queue.scheduler.report(queue, error));
+  }
+
+  /**
+   * Returns the job's result synchronously: at once if it has finished,
+   * otherwise by running the jobs ahead of it and then the job itself on the
+   * caller's stack (Rust's `SchedulerFuture::sync`, without waiting for jobs
+   * scheduled after it).
+   *
+   * @returns The job's result.
+   * @throws {WouldBlockError} If that needs waiting: an async job is in
+   * flight or queued ahead, the queue is suspended, or this job is async.
+   * @throws {ReentrancyError} If called from inside a job of the same queue.
+   * @throws {unknown} The job's own error, if it failed.
+   *
+   * @example
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const number = new Desync(0);
+   * const answer = number.futureDesync((n) => (n.value = 42));
+   * assert.equal(answer.sync(), 42);
+   * ```
+   */
+  sync(): T {
+    const job = this.#job;
+    if (job.status === PENDING) this.#queue.runThrough(job.seq, "SchedulerFuture.sync");
+    if (job.status === PENDING) {
+      throw new WouldBlockError(
+        "SchedulerFuture.sync(): the job is async and still running; await it instead",
+      );
+    }
+    if (job.status === FULFILLED) return job.value as T;
+    this.#promise.catch(ignore); // delivered by the throw below
+    throw job.value;
+  }
+
+  /** The string tag, `"SchedulerFuture"`. */
+  get [Symbol.toStringTag](): string {
+    return "SchedulerFuture";
+  }
+
+  #pull(): void {
+    const queue = this.#queue;
+    const job = this.#job;
+    if (job.status === PENDING && queue.scheduler.maxConcurrency === 0) {
+      queue.scheduler.pull(queue, job.seq);
+    }
+  }
+
+  #fields(): Record<string, unknown> {
+    const job = this.#job;
+    const state = job.status === PENDING
+      ? "pending"
+      : job.status === FULFILLED
+      ? "fulfilled"
+      : "rejected";
+    return job.status === PENDING ? { state } : { state, value: job.value };
+  }
+
+  /** Custom output for Deno's `inspect`. */
+  [DENO_INSPECT](
+    inspect: (value: unknown, options?: unknown) => string,
+    options?: unknown,
+  ): string {
+    return inspectAs("SchedulerFuture", this.#fields(), inspect, options);
+  }
+
+  /** Custom output for Node's `util.inspect`. */
+  [NODE_INSPECT](
+    _depth: number,
+    options: unknown,
+    inspect: (value: unknown, options?: unknown) => string,
+  ): string {
+    return inspectAs("SchedulerFuture", this.#fields(), inspect, options);
+  }
+}
+
+// Safety net: a resumer that is garbage-collected without being called resumes
+// its queue, as dropping Rust's QueueResumer does. Call resume() or `using`;
+// collection may come late or never.
+const abandoned = typeof FinalizationRegistry === "function"
+  ? new FinalizationRegistry<() => boolean>((resume) => resume())
+  : undefined;
+
+/**
+ * Hands control of a suspended queue back: returned (in a promise) by
+ * `suspend`, once every job scheduled before the suspension has run. Jobs
+ * scheduled after it wait until {@linkcode QueueResumer.resume} is called.
+ * It is `Disposable`, so `using` resumes at the end of the scope.
+ *
+ * @example Suspend while preparing something, resume on scope exit
+ * ```ts
+ * import { Desync } from "@desync/desync";
+ * import assert from "node:assert/strict";
+ *
+ * const state = new Desync("initial");
+ * {
+ *   using _paused = await state.suspend();
+ *   state.desync((s) => {
+ *     s.value += " then resumed";
+ *   });
+ *   assert.equal(state.queued, 1); // waits for the resume
+ * }
+ * assert.equal(await state.futureSync((s) => s.value), "initial then resumed");
+ * ```
+ */
+export class QueueResumer implements Disposable {
+  #resume: (() => boolean) | null;
+
+  private constructor(resume: () => boolean) {
+    this.#resume = resume;
+  }
+
+  static {
+    facades.resumer = (resume: () => boolean) => {
+      const resumer = new QueueResumer(resume);
+      abandoned?.register(resumer, resume, resumer);
+      return resumer;
+    };
+  }
+
+  /** Whether {@linkcode QueueResumer.resume} was called. */
+  get resumed(): boolean {
+    return this.#resume === null;
+  }
+
+  /** Lets the queue run the jobs scheduled after the suspension. Idempotent. */
+  resume(): void {
+    const resume = this.#resume;
+    if (resume === null) return;
+    this.#resume = null;
+    abandoned?.unregister(this);
+    resume();
+  }
+
+  /** Resumes the queue; called by `using` at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.resume();
+  }
+
+  /** Custom output for Deno's `inspect`. */
+  [DENO_INSPECT](
+    inspect: (value: unknown, options?: unknown) => string,
+    options?: unknown,
+  ): string {
+    return inspectAs("QueueResumer", { resumed: this.resumed }, inspect, options);
+  }
+
+  /** Custom output for Node's `util.inspect`. */
+  [NODE_INSPECT](
+    _depth: number,
+    options: unknown,
+    inspect: (value: unknown, options?: unknown) => string,
+  ): string {
+    return inspectAs("QueueResumer", { resumed: this.resumed }, inspect, options);
+  }
+}
