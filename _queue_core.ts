@@ -38,12 +38,14 @@ type Entry = AnyFunction | Job;
 /** Hooks the public wrappers register, so the core can hand out their objects. */
 export interface FacadeHooks {
   future<T>(queue: QueueCore, job: Job, promise: Promise<T>): PromiseLike<T>;
+  /** The queue of a SchedulerFuture, or undefined for any other value. */
+  queueOf(value: unknown): QueueCore | undefined;
   resumer(resume: () => boolean): object;
 }
 const notLoaded = (): never => {
   throw new Error("desync: scheduler_future.ts was not loaded");
 };
-export const facades: FacadeHooks = { future: notLoaded, resumer: notLoaded };
+export const facades: FacadeHooks = { future: notLoaded, queueOf: notLoaded, resumer: notLoaded };
 
 /** Lets desync.ts and pipe.ts reach the cores behind the public Scheduler and Desync. */
 export const cores: {
@@ -69,13 +71,14 @@ export class QueueCore {
   scheduled = false;
   /** On the scheduler's pull list (manual mode). */
   pullQueued = false;
-  jobs: Ring<Entry> | null = null;
-  /** Jobs waiting to start, not counting aborted ones still in the ring. */
-  size = 0;
+  /** Jobs waiting to start, aborted ones included until they reach the head. */
+  readonly jobs: Ring<Entry> = new Ring<Entry>();
+  /** Aborted jobs still in the ring. */
+  aborted = 0;
   /** Queued jobs that cannot run synchronously: `suspend`, `after` with a pending input. */
   knownAsync = 0;
+  /** Jobs ever queued; a job's `seq` is this count once it is pushed. */
   enqueued = 0;
-  dequeued = 0;
   /** Manual mode: run jobs up to this `seq` without waiting for `runReady`. */
   pullTo = 0;
   /** The job holding the queue while ASYNC or WAITING (null for a plain async job). */
@@ -103,14 +106,25 @@ export class QueueCore {
     this.onError = onError;
   }
 
+  /** Jobs waiting to start, not counting aborted ones. */
+  get size(): number {
+    return this.jobs.length - this.aborted;
+  }
+
+  /** How many jobs left the ring (ran or were skipped as aborted). */
+  get dequeued(): number {
+    return this.enqueued - this.jobs.length;
+  }
+
+  /** Whether a job is waiting (aborted entries count: running them just drops them). */
   hasWork(): boolean {
-    return this.front !== null || this.size > 0;
+    return this.front !== null || this.jobs.length > 0;
   }
 
   /** Manual mode: the next job is within what a caller is waiting for. */
   isPulled(): boolean {
     if (this.front !== null) return this.front.seq <= this.pullTo;
-    return this.size > 0 && this.dequeued < this.pullTo;
+    return this.jobs.length > 0 && this.dequeued < this.pullTo;
   }
 
   get suspended(): boolean {
@@ -124,15 +138,18 @@ export class QueueCore {
   // ---------------------------------------------------------------- scheduling
 
   desync(fn: unknown, options: unknown): void {
+    if (typeof fn === "function" && options === undefined && !this.closed) {
+      this.#push(fn as AnyFunction, false); // the hot path: no record, no allocation
+      return;
+    }
     assertFunction(fn, "desync", "job");
     const signal = readSignal(options, "desync");
     this.#assertOpen("desync");
     if (signal === undefined) {
-      this.#push(fn as AnyFunction);
-      return;
+      this.#push(fn as AnyFunction, false);
+    } else if (!signal.aborted) {
+      this.#pushJob(new Job(KIND_PLAIN, fn as AnyFunction, signal), false);
     }
-    if (signal.aborted) return;
-    this.#pushJob(new Job(KIND_PLAIN, fn as AnyFunction, signal));
   }
 
   sync(fn: unknown): unknown {
@@ -147,7 +164,7 @@ export class QueueCore {
           `Use futureSync() to wait for it`,
       );
     }
-    return this.#runInline(fn as AnyFunction);
+    return this.#runInline(fn as AnyFunction, undefined, false);
   }
 
   /**
@@ -164,7 +181,7 @@ export class QueueCore {
           `for its promise, or a suspend()); use futureSync() to wait for it`,
       );
     }
-    while (this.front !== null || (this.size > 0 && this.dequeued < seq)) {
+    while (this.front !== null || (this.jobs.length > 0 && this.dequeued < seq)) {
       this.runNext();
       if (this.state !== IDLE) return;
     }
@@ -179,7 +196,7 @@ export class QueueCore {
         `trySync(): the ${this.label} is busy (${this.#busyReason()}); the job was not run`,
       );
     }
-    return this.#runInline(fn as AnyFunction);
+    return this.#runInline(fn as AnyFunction, undefined, false);
   }
 
   futureSync(fn: unknown, options: unknown): Promise<unknown> {
@@ -188,12 +205,17 @@ export class QueueCore {
     this.#assertOpen("futureSync");
     if (this.state === RUNNING) throw this.#reentrant("futureSync");
     if (signal?.aborted) return Promise.reject(signal.reason);
+    // Like Rust's future_sync this is foreground work: it runs in the caller's
+    // context. On an idle queue it starts at once, like calling an async
+    // function; otherwise it drives its queue up to itself, whatever the
+    // concurrency budget, so a job waiting for it can never deadlock.
+    if (this.state === IDLE && !this.hasWork() && this.scheduler.mayRunInline()) {
+      return this.#runInline(fn as AnyFunction, signal, true) as Promise<unknown>;
+    }
     const job = new Job(KIND_FUTURE, fn as AnyFunction, signal);
     const promise = promiseFor<unknown>(job);
-    this.#pushJob(job);
-    // Like Rust's future_sync this runs in the caller's context: in manual mode
-    // it does not wait for the background, it drives its queue itself.
-    if (this.scheduler.maxConcurrency === 0) this.scheduler.pull(this, job.seq);
+    this.#pushJob(job, true);
+    this.scheduler.pull(this, job.seq);
     return promise;
   }
 
@@ -206,7 +228,7 @@ export class QueueCore {
     if (signal?.aborted) {
       job.fail(signal.reason);
     } else {
-      this.#pushJob(job);
+      this.#pushJob(job, false);
     }
     return facades.future(this, job, promise);
   }
@@ -223,7 +245,7 @@ export class QueueCore {
       return facades.future(this, job, promise);
     }
     this.knownAsync++;
-    this.#pushJob(job);
+    this.#pushJob(job, false);
     // Observe the input now, so that a rejection while the job waits for its
     // turn is delivered through this job instead of as an unhandled rejection.
     Promise.resolve(input as PromiseLike<unknown>).then(
@@ -240,8 +262,8 @@ export class QueueCore {
     const job = new Job(KIND_SUSPEND, null, signal);
     const promise = promiseFor<unknown>(job);
     this.knownAsync++;
-    this.#pushJob(job);
-    if (this.scheduler.maxConcurrency === 0) this.scheduler.pull(this, job.seq);
+    this.#pushJob(job, true);
+    this.scheduler.pull(this, job.seq);
     return promise;
   }
 
@@ -255,7 +277,7 @@ export class QueueCore {
     this.closeListeners = null;
     if (listeners !== null) { for (const listener of listeners) listener(); }
     if (this.state === IDLE) this.settleIdle();
-    if (this.scheduler.maxConcurrency === 0) this.scheduler.pull(this, this.enqueued);
+    this.scheduler.pull(this, this.enqueued); // the caller waits: drive it, as Rust's drop syncs
     return this.closePromise;
   }
 
@@ -264,25 +286,27 @@ export class QueueCore {
   /**
    * Starts the next job. Precondition: IDLE with work. The job may leave the
    * queue IDLE (it finished), ASYNC or WAITING.
-   * @returns whether a job started (false for an aborted entry that was skipped)
+   * @returns whether a job started (false for an aborted entry that was skipped,
+   *   or for the continuation of an `after` job)
    */
   runNext(): boolean {
     const front = this.front;
     if (front !== null) {
+      // The second half of an `after` job that already started: not a new start.
       this.front = null;
       front.unwatch();
       this.#invoke(front, front.fn!, true);
-      return true;
+      return false;
     }
-    const entry = this.jobs!.shift()!;
-    this.dequeued++;
+    const entry = this.jobs.shift()!;
     if (typeof entry === "function") {
-      this.size--;
       this.#runPlain(entry);
       return true;
     }
-    if (entry.status !== PENDING) return false; // aborted while queued
-    this.size--;
+    if (entry.status !== PENDING) {
+      this.aborted--; // aborted while queued: already settled, just drop it
+      return false;
+    }
     switch (entry.kind) {
       case KIND_AFTER:
         this.#startAfter(entry);
@@ -302,14 +326,14 @@ export class QueueCore {
    * finish a pending close, or drop a ring that holds only aborted entries.
    */
   settleIdle(): void {
-    if (this.front !== null || this.size > 0) {
-      if (!this.scheduled) this.scheduler.markReady(this);
-      if (this.scheduler.maxConcurrency === 0 && this.isPulled()) this.scheduler.pull(this, 0);
+    if (this.front !== null || this.jobs.length > this.aborted) {
+      if (this.isPulled()) this.scheduler.pull(this, 0);
+      else if (!this.scheduled) this.scheduler.markReady(this);
       return;
     }
-    if (this.jobs !== null && this.jobs.length > 0) {
-      this.jobs.clear();
-      this.dequeued = this.enqueued;
+    if (this.jobs.length > 0) {
+      this.jobs.clear(); // only aborted entries are left
+      this.aborted = 0;
     }
     const closeJob = this.closeJob;
     if (closeJob !== null) {
@@ -328,10 +352,13 @@ export class QueueCore {
       this.scheduler.report(this, error);
       return;
     }
-    if (result !== undefined && isThenable(result)) {
+    if (result !== undefined && isThenable(result) && !this.#isOwnPromise(result)) {
       this.#hold(null, result);
     } else {
       this.state = IDLE;
+      if (result !== undefined && isThenable(result)) {
+        Promise.resolve(result).then(undefined, (error) => this.scheduler.report(this, error));
+      }
     }
   }
 
@@ -351,25 +378,36 @@ export class QueueCore {
       else job.fail(error);
       return;
     }
-    if (isThenable(result)) {
+    if (!isThenable(result)) {
+      this.state = IDLE;
+      job.fulfil(result);
+    } else if (!this.#isOwnPromise(result)) {
       this.#hold(job, result);
     } else {
       this.state = IDLE;
-      job.fulfil(result);
+      Promise.resolve(result).then(
+        (value) => job.fulfil(value),
+        (error) => job.kind === KIND_PLAIN ? this.scheduler.report(this, error) : job.fail(error),
+      );
     }
   }
 
-  #runInline(fn: AnyFunction): unknown {
+  /**
+   * Runs a job on the caller's stack: `sync`, `trySync`, and `futureSync` on
+   * an idle queue. With `promised`, errors and results come back as a promise.
+   */
+  #runInline(fn: AnyFunction, signal: AbortSignal | undefined, promised: boolean): unknown {
     this.state = RUNNING;
     let result: unknown;
     try {
-      result = this.hasArg ? fn(this.arg) : fn();
+      result = this.hasArg ? fn(this.arg, signal) : fn(signal);
     } catch (error) {
       this.state = IDLE;
       if (this.#needsSettle()) this.settleIdle();
+      if (promised) return Promise.reject(error);
       throw error;
     }
-    if (result !== undefined && isThenable(result)) {
+    if (result !== undefined && isThenable(result) && !this.#isOwnPromise(result)) {
       // The caller gets a promise; the queue stays held until it settles.
       const job = new Job(KIND_FUTURE, null, undefined);
       const promise = promiseFor<unknown>(job);
@@ -378,12 +416,21 @@ export class QueueCore {
     }
     this.state = IDLE;
     if (this.#needsSettle()) this.settleIdle();
-    return result;
+    return promised ? Promise.resolve(result) : result;
   }
 
   /** Cheap test for the inline paths: is there anything for settleIdle() to do? */
   #needsSettle(): boolean {
-    return this.front !== null || this.size > 0 || this.closeJob !== null;
+    return this.front !== null || this.jobs.length > 0 || this.closeJob !== null;
+  }
+
+  /**
+   * A job that returns this queue's own close() promise or SchedulerFuture
+   * must not hold the queue for it: those settle only after the job, so
+   * holding would deadlock, and no code of the job is pending inside them.
+   */
+  #isOwnPromise(thenable: PromiseLike<unknown>): boolean {
+    return thenable === this.closePromise || facades.queueOf(thenable) === this;
   }
 
   #hold(job: Job | null, thenable: PromiseLike<unknown>): void {
@@ -472,21 +519,21 @@ export class QueueCore {
 
   // ------------------------------------------------------------------ queueing
 
-  #push(entry: Entry): void {
-    (this.jobs ??= new Ring<Entry>()).push(entry);
-    this.size++;
+  /** Queues a job; background jobs put the queue on the ready list, foreground ones pull it. */
+  #push(entry: Entry, foreground: boolean): void {
+    this.jobs.push(entry);
     this.enqueued++;
-    if (this.state === IDLE && !this.scheduled) this.scheduler.markReady(this);
+    if (this.state === IDLE && !this.scheduled && !foreground) this.scheduler.markReady(this);
   }
 
-  #pushJob(job: Job): void {
+  #pushJob(job: Job, foreground: boolean): void {
     job.seq = this.enqueued + 1;
     const signal = job.signal;
     if (signal !== undefined) {
       job.onAbort = () => this.#abort(job);
       signal.addEventListener("abort", job.onAbort, { once: true });
     }
-    this.#push(job);
+    this.#push(job, foreground);
   }
 
   /** The job's signal aborted before the job's function was called. */
@@ -510,7 +557,7 @@ export class QueueCore {
       return;
     }
     if (job.status !== PENDING) return;
-    this.size--;
+    this.aborted++;
     if (job.kind === KIND_SUSPEND || (job.kind === KIND_AFTER && job.inputStatus === PENDING)) {
       this.knownAsync--;
     }

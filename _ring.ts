@@ -2,8 +2,8 @@
 // A growable circular buffer: O(1) push and shift at any size, no per-item
 // allocation, and slots are cleared on shift so finished items can be collected.
 
-const INITIAL_CAPACITY = 8;
-/** Buffers larger than this are dropped when they empty, so a burst does not pin memory. */
+const MIN_CAPACITY = 8;
+/** Buffers up to this size are always kept; idle queues cost at most this much. */
 const RETAIN_CAPACITY = 1024;
 
 /** FIFO ring buffer used for job queues and the scheduler's ready list. */
@@ -12,15 +12,19 @@ export class Ring<T> {
   #mask = -1;
   #head = 0;
   #length = 0;
+  /** The largest length since the ring was last empty. */
+  #peak = 0;
 
   get length(): number {
     return this.#length;
   }
 
   push(item: T): void {
-    if (this.#length > this.#mask) this.#grow();
-    this.#items[(this.#head + this.#length) & this.#mask] = item;
-    this.#length++;
+    const length = this.#length;
+    if (length > this.#mask) this.#grow();
+    this.#items[(this.#head + length) & this.#mask] = item;
+    this.#length = length + 1;
+    if (length >= this.#peak) this.#peak = length + 1;
   }
 
   /** Removes and returns the oldest item; `undefined` when empty. */
@@ -31,7 +35,7 @@ export class Ring<T> {
     const item = items[head];
     items[head] = undefined;
     this.#head = (head + 1) & this.#mask;
-    if (--this.#length === 0) this.#reset();
+    if (--this.#length === 0) this.#emptied();
     return item;
   }
 
@@ -46,26 +50,38 @@ export class Ring<T> {
     this.#mask = -1;
     this.#head = 0;
     this.#length = 0;
+    this.#peak = 0;
   }
 
   #grow(): void {
     const old = this.#items;
     const oldCapacity = this.#mask + 1;
-    const capacity = oldCapacity === 0 ? INITIAL_CAPACITY : oldCapacity * 2;
-    const items = new Array<T | undefined>(capacity);
-    for (let i = 0; i < this.#length; i++) {
-      items[i] = old[(this.#head + i) & this.#mask];
-    }
-    this.#items = items;
+    const capacity = oldCapacity === 0 ? MIN_CAPACITY : oldCapacity * 2;
+    this.#items = this.#copy(old, capacity);
     this.#mask = capacity - 1;
     this.#head = 0;
   }
 
-  #reset(): void {
+  #copy(old: (T | undefined)[], capacity: number): (T | undefined)[] {
+    const items = new Array<T | undefined>(capacity);
+    for (let i = 0; i < this.#length; i++) items[i] = old[(this.#head + i) & this.#mask];
+    return items;
+  }
+
+  /**
+   * Keeps the buffer for the next burst of the same size (regrowing it every
+   * time is the dominant cost of repeated bursts), but gives a large buffer
+   * back once a whole burst used less than a quarter of it.
+   */
+  #emptied(): void {
     this.#head = 0;
-    if (this.#mask >= RETAIN_CAPACITY) {
-      this.#items = [];
-      this.#mask = -1;
+    const capacity = this.#mask + 1;
+    if (capacity > RETAIN_CAPACITY && this.#peak * 4 <= capacity) {
+      let target = MIN_CAPACITY;
+      while (target < this.#peak * 2) target *= 2;
+      this.#items = new Array<T | undefined>(target);
+      this.#mask = target - 1;
     }
+    this.#peak = 0;
   }
 }

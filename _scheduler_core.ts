@@ -9,9 +9,13 @@
 //   lasted BUDGET_MS, the next drain is a macrotask, so timers and I/O get a
 //   turn every few milliseconds however long the backlog (or a chain of
 //   promise-driven jobs) is.
-// - `maxConcurrency` caps how many queues have an async job in flight; at 0
-//   (manual mode) nothing runs in the background at all: queues only advance
-//   when pulled (`pull`) or when `runReady` is called.
+// - Background work (desync, futureDesync, after) starts only while fewer
+//   than `maxConcurrency` queues have an async job in flight; at 0 (manual
+//   mode) it never starts on its own.
+// - Foreground work (futureSync, close, suspend) has a caller waiting: its
+//   queue is *pulled* up to it, regardless of the budget, as Rust's
+//   future_sync and sync run in the caller's context. So a job that waits for
+//   another queue's futureSync can never deadlock the scheduler.
 
 import { type ErrorHandler, reportLoudly, scheduleMacrotask } from "./_platform.ts";
 import { IDLE, type QueueCore } from "./_queue_core.ts";
@@ -25,6 +29,8 @@ const CLOCK_EVERY = 64;
 export const BUDGET_MS = 4;
 
 export class SchedulerCore {
+  /** The public Scheduler this core belongs to. */
+  readonly owner: object;
   maxConcurrency: number;
   onError: ErrorHandler | undefined;
   /** Queues whose job returned a promise that is still pending (bounded by maxConcurrency). */
@@ -42,7 +48,8 @@ export class SchedulerCore {
   readonly #drainSoon = () => this.#drain(false);
   readonly #drainLater = () => this.#drain(true);
 
-  constructor(maxConcurrency: number, onError: ErrorHandler | undefined) {
+  constructor(owner: object, maxConcurrency: number, onError: ErrorHandler | undefined) {
+    this.owner = owner;
     this.maxConcurrency = maxConcurrency;
     this.onError = onError;
   }
@@ -65,6 +72,16 @@ export class SchedulerCore {
       this.pulls.push(queue);
       this.requestDrain();
     }
+  }
+
+  /**
+   * Whether foreground work may run on the caller's stack now, rather than
+   * through a drain. Counts towards the time window, so that a chain of
+   * awaited jobs also gives the event loop a turn every few milliseconds.
+   */
+  mayRunInline(): boolean {
+    if (this.#windowExpired) return false;
+    return ++this.#ticks < CLOCK_EVERY || !this.#budgetSpent();
   }
 
   requestDrain(): void {
@@ -146,12 +163,16 @@ export class SchedulerCore {
     }
     this.#draining = true;
     try {
-      if (this.#serve(this.pulls, true) && this.maxConcurrency > 0) {
-        this.#serve(this.ready, false);
-      }
+      // Jobs of the ready pass can pull other queues (a futureSync inside a
+      // job); serve those before leaving, since requestDrain() is a no-op here.
+      do {
+        if (!this.#serve(this.pulls, true)) return;
+        if (this.maxConcurrency > 0 && !this.#serve(this.ready, false)) return;
+      } while (this.pulls.length > 0);
     } finally {
       this.#draining = false;
     }
+    if (this.#progressWaiters.length > 0 && this.idle) this.progressed();
   }
 
   /**

@@ -24,8 +24,10 @@ const ignore = () => {};
  * - A future that is neither awaited nor detached and whose job fails raises
  *   an unhandled rejection, as a forgotten promise would: errors are never
  *   silent.
- * - In manual mode (`maxConcurrency: 0`) awaiting the future drives its queue
- *   up to this job; detached futures wait for the queue to be pulled.
+ * - The job is background work: it starts when the scheduler's concurrency
+ *   budget allows, awaited or not. In manual mode (`maxConcurrency: 0`),
+ *   awaiting the future drives its queue up to this job (the only way it can
+ *   run there); detached futures wait for the queue to be pulled.
  *
  * SchedulerFutures are created by desync; they cannot be constructed directly.
  *
@@ -58,6 +60,10 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
   static {
     facades.future = <T>(queue: QueueCore, job: Job, promise: Promise<T>) =>
       new SchedulerFuture<T>(queue, job, promise);
+    facades.queueOf = (value) =>
+      typeof value === "object" && value !== null && #queue in value
+        ? (value as SchedulerFuture<unknown>).#queue
+        : undefined;
   }
 
   /** Whether the job has finished (successfully or not). */
