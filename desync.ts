@@ -218,9 +218,12 @@ export class Desync<T> {
   }
 
   /**
-   * Schedules `job` and returns a promise of its result. The job may be
-   * async; while it is pending the object is held, so later jobs wait. In
-   * manual mode this drives the object's queue up to the job.
+   * Runs `job` as foreground work and returns a promise of its result. The
+   * job may be async; while it is pending the object is held, so later jobs
+   * wait. If the object is idle, the job starts at once on the caller's
+   * stack, like calling an async function; otherwise the object's queue is
+   * driven up to it, whatever the scheduler's concurrency budget (and also in
+   * manual mode), so jobs on other objects can await it without deadlock.
    *
    * @typeParam R The job's result.
    * @param job The job.
@@ -236,10 +239,12 @@ export class Desync<T> {
    * import assert from "node:assert/strict";
    *
    * const data = new Desync(0);
+   * const busy = data.futureSync(() => new Promise((resolve) => setTimeout(resolve, 5)));
    * const controller = new AbortController();
    * const cancelled = data.futureSync((n) => (n.value = 1), { signal: controller.signal });
-   * controller.abort(new Error("not needed"));
+   * controller.abort(new Error("not needed")); // still queued behind `busy`
    * await assert.rejects(cancelled, /not needed/);
+   * await busy;
    * assert.equal(data.sync((n) => n.value), 0);
    * ```
    */
@@ -248,9 +253,13 @@ export class Desync<T> {
   }
 
   /**
-   * Schedules `job` in the background and returns a {@linkcode SchedulerFuture}
-   * for its result. The job runs whether or not the future is awaited; call
-   * `detach()` when you don't need the result, so errors go to `onError`.
+   * Schedules `job` as background work and returns a
+   * {@linkcode SchedulerFuture} for its result. The job runs whether or not
+   * the future is awaited, when the scheduler's concurrency budget allows;
+   * call `detach()` when you don't need the result, so errors go to `onError`.
+   * From inside another job, wait for an object with `futureSync` instead:
+   * background work awaited by a job that holds the budget's last slot would
+   * wait forever.
    *
    * @typeParam R The job's result.
    * @param job The job.
@@ -329,8 +338,9 @@ export class Desync<T> {
   /**
    * Stops accepting jobs and resolves once every job already scheduled has
    * finished (including async ones and suspensions, which must be resumed).
-   * Afterwards every operation throws `ClosedError`. Calling it again returns
-   * the same promise. Used by `await using`.
+   * Like `futureSync`, the caller waits, so the queue is driven whatever the
+   * concurrency budget. Afterwards every operation throws `ClosedError`.
+   * Calling it again returns the same promise. Used by `await using`.
    *
    * @returns A promise that resolves when the object is drained.
    *

@@ -29,31 +29,40 @@ import { DENO_INSPECT, type ErrorHandler, inspectAs, NODE_INSPECT } from "./_pla
 import { cores, QueueCore } from "./_queue_core.ts";
 import { SchedulerCore } from "./_scheduler_core.ts";
 import { assertConcurrency, assertFunction, assertOptionsObject } from "./_validate.ts";
+import {
+  type JobOptions,
+  type JobQueue,
+  queueCore,
+  type QueueJob,
+  wrapQueue,
+} from "./job_queue.ts";
 import type { QueueResumer, SchedulerFuture } from "./scheduler_future.ts";
 
 export { QueueResumer, SchedulerFuture } from "./scheduler_future.ts";
+export { type JobOptions, JobQueue, type QueueJob } from "./job_queue.ts";
+export {
+  after,
+  desync,
+  futureDesync,
+  futureSync,
+  suspend,
+  sync,
+  trySync,
+} from "./queue_functions.ts";
 export type { ErrorHandler } from "./_platform.ts";
-
-/** Options of a single scheduled job. */
-export interface JobOptions {
-  /**
-   * Cancels the job. Aborted before it starts, the job never runs, stops
-   * counting as queued at once, and its promise rejects with
-   * `signal.reason`. Aborted while it runs, the job is told (it receives this
-   * signal) but keeps its queue until it settles: exclusivity is never broken.
-   *
-   * @default {undefined}
-   */
-  signal?: AbortSignal;
-}
 
 /** Options for {@linkcode Scheduler}. */
 export interface SchedulerOptions {
   /**
-   * How many queues may have an async job in flight at once: the JavaScript
-   * reading of Rust's `set_max_threads`. While the budget is full, no further
-   * background job starts (`sync` still runs inline, as Rust's `sync` uses
-   * the calling thread). `0` is manual mode: nothing runs in the background.
+   * How many queues may have an async job in flight at once before
+   * background work (`desync`, `futureDesync`, `after`) stops starting: the
+   * JavaScript reading of Rust's `set_max_threads`. Foreground work, where a
+   * caller waits for the result (`sync`, `trySync`, `futureSync`, `close`,
+   * `suspend`), is driven on the caller's behalf, with the jobs ahead of it,
+   * whatever the budget, just as Rust's `sync` runs the queue on the calling
+   * thread. That is what makes a job waiting for another object with
+   * `futureSync` deadlock-free. `0` is manual mode: no background work runs
+   * on its own.
    *
    * @default {Infinity}
    */
@@ -67,22 +76,7 @@ export interface SchedulerOptions {
   onError?: ErrorHandler;
 }
 
-/** A job on a bare {@linkcode JobQueue}: it receives the job's signal, if any. */
-export type QueueJob<R> = (signal: AbortSignal | undefined) => R;
-
-let wrapQueue: (core: QueueCore) => JobQueue;
-let unwrapQueue: (value: unknown) => QueueCore | undefined;
 let schedulerCoreOf: (value: unknown) => SchedulerCore | undefined;
-
-function queueCore(value: unknown, method: string): QueueCore {
-  const core = unwrapQueue(value);
-  if (core === undefined) {
-    throw new TypeError(
-      `${method}(): "queue" must be a JobQueue (from queue() or scheduler.queue())`,
-    );
-  }
-  return core;
-}
 
 /**
  * Decides when queued jobs run. Most programs use the global one
@@ -92,7 +86,10 @@ function queueCore(value: unknown, method: string): QueueCore {
  * Background jobs start in a microtask. Queues are served round-robin in
  * slices, so a backlog on one queue does not delay another, and after a few
  * milliseconds of work the scheduler yields a macrotask so that timers and
- * I/O are never starved.
+ * I/O are never starved. `maxConcurrency` bounds background async work;
+ * foreground work (a caller waiting in `sync` or `futureSync`) is never held
+ * back by it, so nested waits cannot deadlock (see
+ * {@linkcode SchedulerOptions.maxConcurrency}).
  *
  * @example Manual mode for deterministic tests
  * ```ts
@@ -117,7 +114,7 @@ function queueCore(value: unknown, method: string): QueueCore {
  * let active = 0, peak = 0;
  * const accounts = Array.from({ length: 5 }, () => new Desync(0, { scheduler: twoAtATime }));
  * await Promise.all(accounts.map((account) =>
- *   account.futureSync(async (balance) => {
+ *   account.futureDesync(async (balance) => {
  *     peak = Math.max(peak, ++active);
  *     await new Promise((resolve) => setTimeout(resolve, 1));
  *     balance.value += 10;
@@ -139,11 +136,13 @@ export class Scheduler {
    */
   constructor(options?: SchedulerOptions) {
     assertOptionsObject(options, "new Scheduler");
-    const maxConcurrency = options?.maxConcurrency ?? Infinity;
+    const maxConcurrency = options?.maxConcurrency === undefined
+      ? Infinity
+      : options.maxConcurrency;
     assertConcurrency(maxConcurrency, "options.maxConcurrency");
     const onError = options?.onError;
     if (onError !== undefined) assertFunction(onError, "new Scheduler", "options.onError");
-    this.#core = new SchedulerCore(maxConcurrency, onError);
+    this.#core = new SchedulerCore(this, maxConcurrency, onError);
   }
 
   static {
@@ -154,8 +153,9 @@ export class Scheduler {
   }
 
   /**
-   * How many queues may have an async job in flight at once; `0` means manual
-   * mode. Can be changed at any time: raising it starts waiting jobs at once.
+   * How many queues may have an async job in flight before background work
+   * stops starting; `0` means manual mode. Can be changed at any time:
+   * raising it starts waiting jobs at once.
    *
    * @throws {TypeError} If set to a non-number.
    * @throws {RangeError} If set to a negative or fractional number.
@@ -403,100 +403,6 @@ export class Scheduler {
   }
 }
 
-/**
- * An ordered queue of jobs with no data of its own (Rust's `JobQueue`).
- * Create one with {@linkcode queue} or {@linkcode Scheduler.queue}, and
- * schedule on it with the free functions of this module. A queue belongs to
- * the scheduler that created it.
- *
- * @example
- * ```ts
- * import { futureSync, queue } from "@desync/desync/scheduler";
- * import assert from "node:assert/strict";
- *
- * const q = queue();
- * assert.equal(await futureSync(q, () => 42), 42);
- * assert.equal(q.queued, 0);
- * ```
- */
-export class JobQueue {
-  #core: QueueCore;
-
-  private constructor(core: QueueCore) {
-    this.#core = core;
-  }
-
-  static {
-    wrapQueue = (core) => new JobQueue(core);
-    unwrapQueue = (value) =>
-      typeof value === "object" && value !== null && #core in value
-        ? (value as JobQueue).#core
-        : undefined;
-  }
-
-  /** How many jobs are waiting to start (aborted jobs are not counted). */
-  get queued(): number {
-    return this.#core.size;
-  }
-
-  /** Whether a job is in progress (running, awaiting, or an `after` waiting for its promise). */
-  get running(): boolean {
-    return this.#core.running;
-  }
-
-  /** Whether the queue is held by a `suspend` until its resumer is called. */
-  get suspended(): boolean {
-    return this.#core.suspended;
-  }
-
-  /** Whether `close()` was called: no further jobs are accepted. */
-  get closed(): boolean {
-    return this.#core.closed;
-  }
-
-  /**
-   * Stops accepting jobs and resolves once every job already scheduled has
-   * finished. Afterwards every scheduling call throws `ClosedError`. Calling
-   * it again returns the same promise. In manual mode it drives the queue.
-   *
-   * @returns A promise that resolves when the queue is drained.
-   */
-  close(): Promise<void> {
-    return this.#core.close();
-  }
-
-  /** Closes the queue and waits for it to drain; used by `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.#core.close();
-  }
-
-  #fields(): Record<string, unknown> {
-    return {
-      queued: this.queued,
-      running: this.running,
-      suspended: this.suspended,
-      closed: this.closed,
-    };
-  }
-
-  /** Custom output for Deno's `inspect`. */
-  [DENO_INSPECT](
-    inspect: (value: unknown, options?: unknown) => string,
-    options?: unknown,
-  ): string {
-    return inspectAs("JobQueue", this.#fields(), inspect, options);
-  }
-
-  /** Custom output for Node's `util.inspect`. */
-  [NODE_INSPECT](
-    _depth: number,
-    options: unknown,
-    inspect: (value: unknown, options?: unknown) => string,
-  ): string {
-    return inspectAs("JobQueue", this.#fields(), inspect, options);
-  }
-}
-
 let globalScheduler: Scheduler | undefined;
 
 /**
@@ -540,233 +446,4 @@ cores.defaultScheduler = () => schedulerCoreOf(scheduler())!;
  */
 export function queue(): JobQueue {
   return scheduler().queue();
-}
-
-/**
- * Schedules `job` on `queue` and returns immediately. The job runs soon (a
- * microtask later, unless the queue has a backlog), after every job scheduled
- * before it. If it returns a promise, the queue is held until it settles. Its
- * errors go to the scheduler's error handler.
- *
- * @param queue The queue.
- * @param job The job; it receives `options.signal`.
- * @param options See {@linkcode JobOptions}.
- * @throws {TypeError} If `queue` is not a queue or `job` not a function.
- * @throws {ClosedError} If the queue is closed.
- *
- * @example
- * ```ts
- * import { desync, futureSync, queue } from "@desync/desync/scheduler";
- * import assert from "node:assert/strict";
- *
- * const q = queue();
- * const order: string[] = [];
- * desync(q, async () => {
- *   await new Promise((resolve) => setTimeout(resolve, 5));
- *   order.push("slow");
- * });
- * desync(q, () => void order.push("fast"));
- * await futureSync(q, () => {});
- * assert.deepEqual(order, ["slow", "fast"]);
- * ```
- */
-export function desync(queue: JobQueue, job: QueueJob<unknown>, options?: JobOptions): void {
-  queueCore(queue, "desync").desync(job, options);
-}
-
-/**
- * Runs `job` after every job already on `queue` and returns its result
- * synchronously. JavaScript cannot block, so this does what Rust's `sync`
- * does when it steals the calling thread: it runs the earlier jobs on the
- * caller's stack, then `job`. If the job itself returns a promise, the queue
- * is held until it settles and that promise is returned.
- *
- * @typeParam R The job's result.
- * @param queue The queue.
- * @param job The job.
- * @returns The job's result.
- * @throws {WouldBlockError} If it cannot finish without waiting (an async job
- * in flight, a suspension, or an earlier job that turned out to be async); the
- * job is then neither run nor queued.
- * @throws {ReentrancyError} If called from inside a job of `queue`.
- * @throws {ClosedError} If the queue is closed.
- *
- * @example
- * ```ts
- * import { desync, queue, sync } from "@desync/desync/scheduler";
- * import assert from "node:assert/strict";
- *
- * const q = queue();
- * let total = 0;
- * desync(q, () => void (total += 40));
- * assert.equal(sync(q, () => total + 2), 42);
- * ```
- */
-export function sync<R>(queue: JobQueue, job: () => R): R {
-  return queueCore(queue, "sync").sync(job) as R;
-}
-
-/**
- * Runs `job` now if `queue` is idle and has nothing queued; otherwise throws
- * {@linkcode TrySyncError} without running it (Rust's `try_sync`).
- *
- * @typeParam R The job's result.
- * @param queue The queue.
- * @param job The job.
- * @returns The job's result.
- * @throws {TrySyncError} If the queue is busy.
- * @throws {ReentrancyError} If called from inside a job of `queue`.
- * @throws {ClosedError} If the queue is closed.
- *
- * @example
- * ```ts
- * import { queue, trySync } from "@desync/desync/scheduler";
- * import assert from "node:assert/strict";
- *
- * assert.equal(trySync(queue(), () => "idle, so it ran"), "idle, so it ran");
- * ```
- */
-export function trySync<R>(queue: JobQueue, job: () => R): R {
-  return queueCore(queue, "trySync").trySync(job) as R;
-}
-
-/**
- * Schedules `job` and returns a promise of its result. The job may be async;
- * while its promise is pending the queue is held, so later jobs wait. In
- * manual mode it drives the queue up to this job itself, as Rust's
- * `future_sync` runs in the caller's context.
- *
- * @typeParam R The job's result.
- * @param queue The queue.
- * @param job The job; it receives `options.signal`.
- * @param options See {@linkcode JobOptions}.
- * @returns The job's result.
- * @throws {ReentrancyError} If called from inside a job of `queue` (awaiting
- * it there would deadlock; use {@linkcode futureDesync} for follow-up work).
- * @throws {ClosedError} If the queue is closed.
- *
- * @example
- * ```ts
- * import { futureSync, queue } from "@desync/desync/scheduler";
- * import assert from "node:assert/strict";
- *
- * const q = queue();
- * const answer = await futureSync(q, async () => {
- *   await Promise.resolve();
- *   return 42;
- * });
- * assert.equal(answer, 42);
- * ```
- */
-export function futureSync<R>(
-  queue: JobQueue,
-  job: QueueJob<R>,
-  options?: JobOptions,
-): Promise<Awaited<R>> {
-  return queueCore(queue, "futureSync").futureSync(job, options) as Promise<Awaited<R>>;
-}
-
-/**
- * Schedules `job` to run in the background and returns a
- * {@linkcode SchedulerFuture} for its result. The job runs whether or not the
- * future is awaited; `detach()` it to route its errors to the error handler.
- *
- * @typeParam R The job's result.
- * @param queue The queue.
- * @param job The job; it receives `options.signal`.
- * @param options See {@linkcode JobOptions}.
- * @returns The job's future.
- * @throws {ClosedError} If the queue is closed.
- *
- * @example
- * ```ts
- * import { futureDesync, queue } from "@desync/desync/scheduler";
- * import assert from "node:assert/strict";
- *
- * const q = queue();
- * const future = futureDesync(q, () => "done");
- * assert.equal(await future, "done");
- * ```
- */
-export function futureDesync<R>(
-  queue: JobQueue,
-  job: QueueJob<R>,
-  options?: JobOptions,
-): SchedulerFuture<Awaited<R>> {
-  return queueCore(queue, "futureDesync").futureDesync(job, options) as SchedulerFuture<
-    Awaited<R>
-  >;
-}
-
-/**
- * Schedules `job` to run with the value of `promise`. The job takes its place
- * in the order now; when its turn comes it waits for `promise` while holding
- * the queue (later jobs wait, but it does not count against the concurrency
- * budget), then runs with the value. If `promise` rejects, the job does not
- * run, the future rejects with the same reason, and the queue moves on.
- *
- * @typeParam V The promise's value.
- * @typeParam R The job's result.
- * @param queue The queue.
- * @param promise What the job waits for.
- * @param job The job; it receives the value and `options.signal`.
- * @param options See {@linkcode JobOptions}. Aborting while the job waits for
- * `promise` stops the wait and releases the queue.
- * @returns The job's future.
- * @throws {TypeError} If `promise` is not a thenable.
- * @throws {ClosedError} If the queue is closed.
- *
- * @example
- * ```ts
- * import { after, desync, queue, sync } from "@desync/desync/scheduler";
- * import assert from "node:assert/strict";
- *
- * const q = queue();
- * const seen: string[] = [];
- * const config = new Promise<string>((resolve) => setTimeout(() => resolve("config"), 5));
- * const loaded = after(q, config, (value) => seen.push(value));
- * desync(q, () => void seen.push("after the config"));
- * await loaded;
- * assert.deepEqual(sync(q, () => seen), ["config", "after the config"]);
- * ```
- */
-export function after<V, R>(
-  queue: JobQueue,
-  promise: PromiseLike<V>,
-  job: (value: V, signal: AbortSignal | undefined) => R,
-  options?: JobOptions,
-): SchedulerFuture<Awaited<R>> {
-  return queueCore(queue, "after").after(promise, job, options) as SchedulerFuture<Awaited<R>>;
-}
-
-/**
- * Suspends `queue` once the jobs scheduled before this call have run: the
- * returned promise resolves with a {@linkcode QueueResumer} at that point, and
- * jobs scheduled after the call wait until it is resumed. A suspension does
- * not count against the concurrency budget.
- *
- * @param queue The queue.
- * @param options See {@linkcode JobOptions}. Aborting before the suspension is
- * reached cancels it.
- * @returns The resumer, once the queue is suspended.
- * @throws {ClosedError} If the queue is closed.
- *
- * @example
- * ```ts
- * import { desync, queue, suspend, sync } from "@desync/desync/scheduler";
- * import assert from "node:assert/strict";
- *
- * const q = queue();
- * let value = 0;
- * const suspended = suspend(q);
- * desync(q, () => void (value = 1));
- * const resumer = await suspended;
- * assert.equal(value, 0); // held until resumed
- * resumer.resume();
- * await new Promise((resolve) => setTimeout(resolve, 0));
- * assert.equal(sync(q, () => value), 1);
- * ```
- */
-export function suspend(queue: JobQueue, options?: JobOptions): Promise<QueueResumer> {
-  return queueCore(queue, "suspend").suspend(options) as Promise<QueueResumer>;
 }

@@ -1,0 +1,258 @@
+// Copyright 2026 the desync authors. MIT license.
+// Error routing: a job's error goes to whoever can observe it; errors of
+// fire-and-forget jobs go to an error handler (the Desync's, else the
+// scheduler's, else reportError), exactly once, and the queue carries on.
+
+import assert from "node:assert/strict";
+import { Desync, Scheduler } from "../mod.ts";
+import { desync, futureSync } from "../scheduler.ts";
+import { deferred, errorSink, flushMicrotasks, nextMacrotask } from "./_helpers.ts";
+
+/** Captures what reaches `reportError` (Deno dispatches it as an "error" event). */
+async function captureReported(body: () => Promise<void>): Promise<unknown[]> {
+  const reported: unknown[] = [];
+  const listener = (event: ErrorEvent) => {
+    event.preventDefault();
+    reported.push(event.error);
+  };
+  globalThis.addEventListener("error", listener);
+  try {
+    await body();
+    await nextMacrotask();
+  } finally {
+    globalThis.removeEventListener("error", listener);
+  }
+  return reported;
+}
+
+Deno.test("a throwing desync job goes to the Desync's onError and the queue carries on", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  const failure = new Error("job failed");
+  data.desync(() => {
+    throw failure;
+  });
+  data.desync((n) => void n.value++);
+  assert.equal(await data.futureSync((n) => n.value), 1);
+  assert.deepEqual(errors, [failure]);
+});
+
+Deno.test("a rejecting async desync job is reported once, after it releases the queue", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync<string[]>([], { onError: handler });
+  data.desync(async (l) => {
+    await Promise.resolve();
+    l.value.push("async part ran");
+    throw new Error("async failure");
+  });
+  data.desync((l) => void l.value.push("next job"));
+  assert.deepEqual(await data.futureSync((l) => l.value), ["async part ran", "next job"]);
+  assert.equal(errors.length, 1);
+  assert.match((errors[0] as Error).message, /async failure/);
+});
+
+Deno.test("handler precedence: Desync onError, then scheduler onError, then reportError", async () => {
+  const own = errorSink();
+  const shared = errorSink();
+  const sched = new Scheduler({ onError: shared.handler });
+  const withOwn = new Desync(0, { scheduler: sched, onError: own.handler });
+  const withoutOwn = new Desync(0, { scheduler: sched });
+  withOwn.desync(() => {
+    throw new Error("own");
+  });
+  withoutOwn.desync(() => {
+    throw new Error("shared");
+  });
+  await withOwn.futureSync(() => {});
+  await withoutOwn.futureSync(() => {});
+  assert.deepEqual(own.errors.map((e) => (e as Error).message), ["own"]);
+  assert.deepEqual(shared.errors.map((e) => (e as Error).message), ["shared"]);
+
+  // The handler can be changed at run time; undefined falls back.
+  withOwn.onError = undefined;
+  withOwn.desync(() => {
+    throw new Error("now shared");
+  });
+  await withOwn.futureSync(() => {});
+  assert.equal((shared.errors[1] as Error).message, "now shared");
+
+  const reported = await captureReported(async () => {
+    sched.onError = undefined;
+    withoutOwn.desync(() => {
+      throw new Error("to reportError");
+    });
+    await withoutOwn.futureSync(() => {});
+  });
+  assert.deepEqual(reported.map((e) => (e as Error).message), ["to reportError"]);
+});
+
+Deno.test("raw queue jobs report to their scheduler's handler", async () => {
+  const { errors, handler } = errorSink();
+  const sched = new Scheduler({ onError: handler });
+  const q = sched.queue();
+  desync(q, () => {
+    throw new TypeError("raw");
+  });
+  await futureSync(q, () => {});
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0] instanceof TypeError);
+});
+
+Deno.test("a throwing handler does not hide either error: both reach reportError", async () => {
+  const data = new Desync(0, {
+    onError: () => {
+      throw new Error("handler broke");
+    },
+  });
+  const reported = await captureReported(async () => {
+    data.desync(() => {
+      throw new Error("original");
+    });
+    await data.futureSync(() => {});
+  });
+  assert.deepEqual(reported.map((e) => (e as Error).message), ["original", "handler broke"]);
+});
+
+Deno.test("futureSync errors reject its promise and never reach the handler", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  await assert.rejects(
+    data.futureSync(() => {
+      throw new Error("sync throw");
+    }),
+    /sync throw/,
+  );
+  await assert.rejects(
+    data.futureSync(async () => {
+      await Promise.resolve();
+      throw new Error("async reject");
+    }),
+    /async reject/,
+  );
+  assert.equal(await data.futureSync((n) => n.value + 1), 1);
+  assert.deepEqual(errors, []);
+});
+
+Deno.test("a detached future's error goes to the handler, with no unhandled rejection", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  const unhandled: unknown[] = [];
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    unhandled.push(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  try {
+    data.futureDesync(() => {
+      throw new Error("detached failure");
+    }).detach();
+    data.after(Promise.reject(new Error("input failed")), () => {}).detach();
+    await data.futureSync(() => {});
+    await nextMacrotask();
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+  }
+  assert.deepEqual(errors.map((e) => (e as Error).message), ["detached failure", "input failed"]);
+  assert.deepEqual(unhandled, []);
+});
+
+Deno.test("a failed future that nobody awaits or detaches raises an unhandled rejection", async () => {
+  const data = new Desync(0);
+  const unhandled: unknown[] = [];
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    unhandled.push(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  try {
+    data.futureDesync(() => {
+      throw new Error("forgotten");
+    });
+    await data.futureSync(() => {});
+    await nextMacrotask();
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+  }
+  assert.deepEqual(unhandled.map((e) => (e as Error).message), ["forgotten"]);
+});
+
+Deno.test("after(): a rejected promise skips the job, rejects the future, and the queue moves on", async () => {
+  const data = new Desync<string[]>([]);
+  const input = deferred<string>();
+  let called = false;
+  const future = data.after(input.promise, () => {
+    called = true;
+  });
+  const next = data.futureSync((l) => l.value.push("next"));
+  input.reject(new Error("fetch failed"));
+  await assert.rejects(future, /fetch failed/);
+  assert.equal(await next, 1);
+  assert.equal(called, false);
+});
+
+Deno.test("after(): an input that rejects before its turn is not an unhandled rejection", async () => {
+  const data = new Desync(0);
+  const gate = deferred();
+  const held = data.futureSync(() => gate.promise);
+  const unhandled: unknown[] = [];
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    unhandled.push(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  try {
+    const future = data.after(Promise.reject(new Error("early")), () => "never");
+    await nextMacrotask(); // the rejection happened long before the job's turn
+    gate.resolve();
+    await held;
+    await assert.rejects(future, /early/);
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+  }
+  assert.deepEqual(unhandled, []);
+});
+
+Deno.test("after(): a throwing job rejects the future; its value and signal are passed", async () => {
+  const data = new Desync(10);
+  const controller = new AbortController();
+  const result = await data.after(Promise.resolve(5), (n, value, signal) => {
+    assert.equal(signal, controller.signal);
+    return n.value + value;
+  }, { signal: controller.signal });
+  assert.equal(result, 15);
+  await assert.rejects(
+    data.after(Promise.resolve(1), () => {
+      throw new Error("job threw");
+    }),
+    /job threw/,
+  );
+});
+
+Deno.test("SchedulerFuture.sync delivers the job's error by throwing, without an unhandled rejection", async () => {
+  const data = new Desync(0);
+  const future = data.futureDesync(() => {
+    throw new Error("sync() sees this");
+  });
+  assert.throws(() => future.sync(), /sync\(\) sees this/);
+  await flushMicrotasks();
+  await nextMacrotask();
+});
+
+Deno.test("many failing fire-and-forget jobs: each error is reported exactly once", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  for (let i = 0; i < 500; i++) {
+    if (i % 2 === 0) {
+      data.desync(() => {
+        throw i;
+      });
+    } else {
+      data.desync(async () => {
+        await null;
+        throw i;
+      });
+    }
+  }
+  await data.close();
+  assert.deepEqual(errors, Array.from({ length: 500 }, (_, i) => i));
+});

@@ -1,0 +1,143 @@
+// Copyright 2026 the desync authors. MIT license.
+// Manual mode (maxConcurrency 0, Rust's zero-thread scheduler): nothing runs
+// in the background; queues advance only when something pulls them.
+
+import assert from "node:assert/strict";
+import { Desync, Scheduler } from "../mod.ts";
+import { desync, futureDesync, futureSync } from "../scheduler.ts";
+import { deferred, delay, flushMicrotasks, nextMacrotask } from "./_helpers.ts";
+
+function manualPair() {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  return { manual, log: new Desync<string[]>([], { scheduler: manual }) };
+}
+
+Deno.test("nothing runs in the background, however long we wait", async () => {
+  const { manual, log } = manualPair();
+  log.desync((l) => void l.value.push("a"));
+  log.futureDesync((l) => l.value.push("b")).detach();
+  log.after(Promise.resolve("c"), (l, v) => l.value.push(v)).detach();
+  await flushMicrotasks();
+  await delay(5);
+  assert.equal(log.queued, 3);
+  assert.equal(manual.manual, true);
+  assert.equal(manual.runReady(), 3);
+  assert.deepEqual(log.sync((l) => l.value), ["a", "b", "c"]);
+});
+
+Deno.test("futureSync pulls its queue up to its own job, and no further", async () => {
+  const { log } = manualPair();
+  log.desync((l) => void l.value.push("before"));
+  const result = log.futureSync((l) => [...l.value]);
+  log.desync((l) => void l.value.push("after"));
+  assert.deepEqual(await result, ["before"]);
+  await delay(2);
+  assert.equal(log.queued, 1, "the job after the pulled one still waits");
+});
+
+Deno.test("awaiting a SchedulerFuture pulls; a detached one waits", async () => {
+  const { manual, log } = manualPair();
+  log.futureDesync((l) => l.value.push("detached")).detach();
+  await delay(2);
+  assert.equal(log.queued, 1);
+  const awaited = log.futureDesync((l) => l.value.push("awaited"));
+  assert.equal(await awaited, 2, "awaiting drains everything ahead of it");
+  assert.equal(manual.inFlight, 0);
+});
+
+Deno.test("a pull continues across earlier async jobs once they settle", async () => {
+  const { log } = manualPair();
+  const gate = deferred();
+  log.desync(async (l) => {
+    await gate.promise;
+    l.value.push("async");
+  });
+  log.desync((l) => void l.value.push("sync"));
+  const result = log.futureSync((l) => [...l.value]);
+  await flushMicrotasks();
+  assert.equal(log.running, true);
+  gate.resolve();
+  assert.deepEqual(await result, ["async", "sync"]);
+});
+
+Deno.test("runReady steps all queues fairly and starts async jobs without awaiting them", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const a = manual.queue();
+  const b = manual.queue();
+  const order: string[] = [];
+  desync(a, async () => {
+    order.push("a1 start");
+    await Promise.resolve();
+    order.push("a1 end");
+  });
+  desync(a, () => void order.push("a2"));
+  desync(b, () => void order.push("b1"));
+  assert.equal(manual.runReady(), 2, "a1 starts (and holds a), b1 runs");
+  assert.deepEqual(order, ["a1 start", "b1"]);
+  await flushMicrotasks();
+  assert.deepEqual(order, ["a1 start", "b1", "a1 end"], "a2 waits for the next step");
+  assert.equal(manual.runReady(), 1);
+  assert.deepEqual(order, ["a1 start", "b1", "a1 end", "a2"]);
+});
+
+Deno.test("runUntilIdle runs everything, waiting for async jobs, and resolves when idle", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const objects = Array.from({ length: 10 }, () => new Desync(0, { scheduler: manual }));
+  for (const o of objects) {
+    o.desync(async (n) => {
+      await delay(1);
+      n.value++;
+      o.desync((m) => void m.value++); // follow-up scheduled by a job
+    });
+  }
+  await manual.runUntilIdle();
+  for (const o of objects) assert.equal(o.sync((n) => n.value), 2);
+});
+
+Deno.test("runUntilIdle does not wait for suspended queues", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const data = new Desync(0, { scheduler: manual });
+  const resumer = await data.suspend();
+  data.desync((n) => void n.value++);
+  await manual.runUntilIdle();
+  assert.equal(data.queued, 1);
+  resumer.resume();
+  await manual.runUntilIdle();
+  assert.equal(data.sync((n) => n.value), 1);
+});
+
+Deno.test("switching to automatic mode at run time starts the waiting jobs", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const q = manual.queue();
+  const ran = deferred<string>();
+  desync(q, () => ran.resolve("ran in the background"));
+  await nextMacrotask();
+  assert.equal(q.queued, 1);
+  manual.maxConcurrency = 1;
+  assert.equal(manual.manual, false);
+  assert.equal(await ran.promise, "ran in the background");
+});
+
+Deno.test("suspend in manual mode pulls up to the suspension; resume leaves the rest queued", async () => {
+  const { log } = manualPair();
+  log.desync((l) => void l.value.push("before"));
+  const resumer = await log.suspend();
+  assert.equal(log.suspended, true);
+  log.desync((l) => void l.value.push("after"));
+  resumer.resume();
+  await delay(1);
+  assert.equal(log.queued, 1);
+  assert.deepEqual(log.sync((l) => l.value), ["before", "after"]);
+});
+
+Deno.test("free functions in manual mode: futureSync pulls, futureDesync pulls when awaited", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const q = manual.queue();
+  const order: number[] = [];
+  desync(q, () => void order.push(1));
+  assert.equal(await futureSync(q, () => order.push(2)), 2);
+  const f = futureDesync(q, () => order.push(3));
+  await delay(1);
+  assert.deepEqual(order, [1, 2]);
+  assert.equal(await f, 3);
+});

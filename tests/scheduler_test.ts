@@ -1,0 +1,245 @@
+// Copyright 2026 the desync authors. MIT license.
+// The scheduler's event-loop policy: microtask latency, fairness between
+// queues, no starvation of timers, and the concurrency budget.
+
+import assert from "node:assert/strict";
+import { Desync, Scheduler } from "../mod.ts";
+import { desync, futureSync, queue, scheduler } from "../scheduler.ts";
+import { deferred, delay, OverlapDetector } from "./_helpers.ts";
+
+Deno.test("a background job starts within microtasks, before any timer", async () => {
+  const data = new Desync(0);
+  let timerFired = false;
+  const timer = delay(0).then(() => (timerFired = true));
+  data.desync((n) => void (n.value = 1));
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(data.trySync((n) => n.value), 1);
+  assert.equal(timerFired, false);
+  await timer;
+});
+
+Deno.test("queues are served fairly: a job on B does not wait for A's whole backlog", async () => {
+  const a = queue();
+  const b = queue();
+  let aDone = 0;
+  const total = 20_000;
+  for (let i = 0; i < total; i++) desync(a, () => void aDone++);
+  const bRanAfter = futureSync(b, () => aDone);
+  const seen = await bRanAfter;
+  assert.ok(seen < total / 10, `B's job ran after ${seen} of A's ${total} jobs`);
+  await futureSync(a, () => {});
+  assert.equal(aDone, total);
+});
+
+Deno.test("a long synchronous backlog does not starve timers", async () => {
+  const data = new Desync(0);
+  const total = 300_000;
+  const start = performance.now();
+  let timerAt = -1;
+  let jobsWhenTimerFired = -1;
+  const timer = delay(0).then(() => {
+    timerAt = performance.now() - start;
+    jobsWhenTimerFired = data.queued;
+  });
+  for (let i = 0; i < total; i++) {
+    data.desync((n) => {
+      n.value++;
+      // A little work per job, so that the backlog takes a while on any machine.
+      for (let j = 0; j < 20; j++) n.value += j & 0;
+    });
+  }
+  const done = await data.futureSync((n) => n.value);
+  const elapsed = performance.now() - start;
+  await timer;
+  assert.equal(done, total);
+  assert.ok(jobsWhenTimerFired > 0, `the timer fired only after the backlog (${elapsed} ms)`);
+  assert.ok(timerAt < elapsed, `timer at ${timerAt} ms, backlog done at ${elapsed} ms`);
+});
+
+Deno.test("a microtask-driven chain of jobs still lets timers run", async () => {
+  const data = new Desync(0);
+  let timerFired = false;
+  const timer = delay(0).then(() => (timerFired = true));
+  const deadline = performance.now() + 2_000;
+  let rounds = 0;
+  // Each job awaits the previous one: a pure microtask chain, unless we yield.
+  while (!timerFired && performance.now() < deadline) {
+    await data.futureSync((n) => ++n.value);
+    rounds++;
+  }
+  const firedDuringChain = timerFired;
+  await timer;
+  assert.ok(firedDuringChain, `the timer never fired during ${rounds} chained jobs`);
+});
+
+Deno.test("maxConcurrency bounds how many queues have background async work in flight", async () => {
+  const sched = new Scheduler({ maxConcurrency: 3 });
+  let active = 0, peak = 0;
+  const objects = Array.from({ length: 12 }, () => new Desync(0, { scheduler: sched }));
+  const jobs = objects.flatMap((o) =>
+    [1, 2].map(() =>
+      o.futureDesync(async (n) => {
+        peak = Math.max(peak, ++active);
+        assert.ok(sched.inFlight <= 3);
+        await delay(1);
+        n.value++;
+        active--;
+      })
+    )
+  );
+  await Promise.all(jobs);
+  assert.equal(peak, 3);
+  for (const o of objects) assert.equal(o.sync((n) => n.value), 2);
+});
+
+Deno.test("maxConcurrency can be raised at run time and waiting jobs start", async () => {
+  const sched = new Scheduler({ maxConcurrency: 1 });
+  const gates = Array.from({ length: 3 }, () => deferred());
+  const started: number[] = [];
+  const jobs = gates.map((gate, i) =>
+    new Desync(0, { scheduler: sched }).futureDesync(async () => {
+      started.push(i);
+      await gate.promise;
+    })
+  );
+  await delay(1);
+  assert.deepEqual(started, [0]);
+  sched.maxConcurrency = 3;
+  await delay(1);
+  assert.deepEqual(started, [0, 1, 2]);
+  for (const gate of gates) gate.resolve();
+  await Promise.all(jobs);
+  assert.equal(sched.maxConcurrency, 3);
+});
+
+Deno.test("while the budget is full, synchronous background jobs wait too; sync runs inline", async () => {
+  const sched = new Scheduler({ maxConcurrency: 1 });
+  const gate = deferred();
+  const busy = new Desync(0, { scheduler: sched });
+  const other = new Desync(0, { scheduler: sched });
+  const held = busy.futureDesync(() => gate.promise);
+  await delay(1);
+  other.desync((n) => void n.value++);
+  await delay(1);
+  assert.equal(other.queued, 1, "no background job starts while the budget is full");
+  assert.equal(other.sync((n) => n.value), 1, "sync uses the caller's stack, not the budget");
+  gate.resolve();
+  await held;
+});
+
+Deno.test("after() waits and suspensions do not use the concurrency budget", async () => {
+  const sched = new Scheduler({ maxConcurrency: 1 });
+  const never = deferred<number>();
+  const waiting = new Desync(0, { scheduler: sched });
+  const suspended = new Desync(0, { scheduler: sched });
+  const worker = new Desync(0, { scheduler: sched });
+  const waitingFuture = waiting.after(never.promise, (n, v) => (n.value = v));
+  const resumer = await suspended.suspend();
+  assert.equal(sched.inFlight, 0);
+  assert.equal(
+    await worker.futureDesync(async (n) => {
+      await delay(1);
+      return ++n.value;
+    }),
+    1,
+  );
+  never.resolve(7);
+  assert.equal(await waitingFuture, 7);
+  resumer.resume();
+});
+
+Deno.test("jobs of one queue never overlap across awaits, with many queues interleaving", async () => {
+  const detectors = Array.from({ length: 20 }, () => new OverlapDetector());
+  const objects = detectors.map(() => new Desync<number[]>([]));
+  const jobs: Promise<unknown>[] = [];
+  for (let i = 0; i < 50; i++) {
+    objects.forEach((o, k) => {
+      jobs.push(o.futureSync(async (list) => {
+        detectors[k].enter();
+        await Promise.resolve();
+        if (i % 3 === 0) await delay(0);
+        list.value.push(i);
+        detectors[k].leave();
+      }));
+    });
+  }
+  await Promise.all(jobs);
+  for (const d of detectors) assert.equal(d.overlaps, 0);
+  for (const o of objects) {
+    assert.deepEqual(o.sync((l) => l.value), Array.from({ length: 50 }, (_, i) => i));
+  }
+});
+
+Deno.test("100,000 queued jobs run once each and in order", async () => {
+  const data = new Desync<number[]>([]);
+  for (let i = 0; i < 100_000; i++) data.desync((l) => void l.value.push(i));
+  const list = await data.futureSync((l) => l.value);
+  assert.equal(list.length, 100_000);
+  for (let i = 0; i < list.length; i++) if (list[i] !== i) assert.fail(`job ${i} out of order`);
+});
+
+Deno.test("the global scheduler is shared and automatic", () => {
+  assert.equal(scheduler(), scheduler());
+  assert.equal(scheduler().manual, false);
+  assert.equal(queue().queued, 0);
+});
+
+Deno.test("a job holding the last slot can wait for another object's futureSync: no deadlock", async () => {
+  const pool = new Scheduler({ maxConcurrency: 1 });
+  const a = new Desync(0, { scheduler: pool });
+  const b = new Desync(42, { scheduler: pool });
+  // b's job is foreground (someone waits for it), so the full budget does not block it.
+  const viaFutureSync = a.futureDesync(async () => {
+    await delay(1);
+    return await b.futureSync((x) => x.value);
+  });
+  assert.equal(await viaFutureSync, 42);
+  b.desync(async (x) => {
+    await delay(1);
+    x.value++;
+  });
+  const nested = a.futureDesync(async () => await b.futureSync((x) => x.value));
+  assert.equal(await nested, 43, "b's background job ahead was driven by the wait");
+});
+
+Deno.test("futureSync is foreground: it starts at once on an idle object, whatever the budget", async () => {
+  const pool = new Scheduler({ maxConcurrency: 1 });
+  const gate = deferred();
+  const busy = new Desync(0, { scheduler: pool });
+  const held = busy.futureDesync(() => gate.promise);
+  await delay(1);
+  assert.equal(pool.inFlight, 1);
+  const other = new Desync(0, { scheduler: pool });
+  let started = false;
+  const result = other.futureSync(async (n) => {
+    started = true;
+    await Promise.resolve();
+    return ++n.value;
+  });
+  assert.equal(started, true, "ran on the caller's stack");
+  assert.equal(await result, 1);
+  gate.resolve();
+  await held;
+});
+
+Deno.test("futureSync behind a backlog is driven up to itself, then the rest is background", async () => {
+  const pool = new Scheduler({ maxConcurrency: 1 });
+  const gate = deferred();
+  const blocker = new Desync(0, { scheduler: pool });
+  const held = blocker.futureDesync(() => gate.promise);
+  await delay(1);
+  const data = new Desync<string[]>([], { scheduler: pool });
+  data.desync((l) => void l.value.push("background before"));
+  const mine = data.futureSync((l) => [...l.value, "mine"]);
+  data.desync((l) => void l.value.push("background after"));
+  assert.deepEqual(await mine, ["background before", "mine"]);
+  await delay(1);
+  assert.equal(data.queued, 1, "the job after it waits for the budget");
+  gate.resolve();
+  await held;
+  assert.deepEqual(await data.futureDesync((l) => l.value), [
+    "background before",
+    "background after",
+  ]);
+});
