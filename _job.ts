@@ -35,6 +35,10 @@ export class Job {
   value: unknown = undefined;
   /** For `after`: the state of the input promise. */
   inputStatus = PENDING;
+  /** Its future was detached: a failure goes to the error handler too. */
+  detached = false;
+  /** For `after`: how the input's reactions reach this job; emptied when it settles. */
+  inputCell: { job: Job | null } | null = null;
 
   constructor(kind: number, fn: AnyFunction | null, signal: AbortSignal | undefined) {
     this.kind = kind;
@@ -71,8 +75,13 @@ export class Job {
   #release(): void {
     this.unwatch();
     this.fn = null;
+    this.signal = undefined;
     this.resolve = undefined;
     this.reject = undefined;
+    if (this.inputCell !== null) {
+      this.inputCell.job = null;
+      this.inputCell = null;
+    }
   }
 }
 

@@ -6,8 +6,12 @@
 // - At most one job of a queue is in progress: its synchronous part is on the
 //   stack (RUNNING), its promise is pending (ASYNC), or it waits for an
 //   `after` input or a resume (WAITING). Only IDLE queues start jobs.
-// - An IDLE queue with work is on its scheduler's ready list (`scheduled`).
+// - Every IDLE queue with work is on its scheduler's ready list
+//   (`scheduled`); one that a caller waits for is also on the pull list.
+//   `settleIdle()` restores this after every change of state.
 // - Jobs start in the order they were scheduled; `seq` numbers that order.
+// - No user code (jobs aside) runs inside a state transition: error handlers
+//   are called in a later microtask.
 
 import {
   type AnyFunction,
@@ -22,8 +26,9 @@ import {
   promiseFor,
   REJECTED,
 } from "./_job.ts";
-import { Ring } from "./_ring.ts";
+import { futures } from "./_hooks.ts";
 import type { ErrorHandler } from "./_platform.ts";
+import { Ring } from "./_ring.ts";
 import type { SchedulerCore } from "./_scheduler_core.ts";
 import { ClosedError, ReentrancyError, TrySyncError, WouldBlockError } from "./errors.ts";
 import { assertFunction, assertThenable, readSignal } from "./_validate.ts";
@@ -33,29 +38,13 @@ export const RUNNING = 1;
 export const ASYNC = 2;
 export const WAITING = 3;
 
+/** What the last `#call` produced. */
+const RETURNED = 0; // a plain value
+const THREW = 1; // an exception (also from reading a `then` getter)
+const HOLDS = 2; // a promise: the queue is held until it settles
+const FOLLOWS = 3; // this queue's own future or close(): settle with it, without holding
+
 type Entry = AnyFunction | Job;
-
-/** Hooks the public wrappers register, so the core can hand out their objects. */
-export interface FacadeHooks {
-  future<T>(queue: QueueCore, job: Job, promise: Promise<T>): PromiseLike<T>;
-  /** The queue of a SchedulerFuture, or undefined for any other value. */
-  queueOf(value: unknown): QueueCore | undefined;
-  resumer(resume: () => boolean): object;
-}
-const notLoaded = (): never => {
-  throw new Error("desync: scheduler_future.ts was not loaded");
-};
-export const facades: FacadeHooks = { future: notLoaded, queueOf: notLoaded, resumer: notLoaded };
-
-/** Lets desync.ts and pipe.ts reach the cores behind the public Scheduler and Desync. */
-export const cores: {
-  scheduler(value: unknown, method: string, name: string): SchedulerCore;
-  defaultScheduler(): SchedulerCore;
-  desync(value: unknown, method: string, name: string): QueueCore;
-} = { scheduler: notLoaded, defaultScheduler: notLoaded, desync: notLoaded };
-
-/** Called when a queue closes, so that pipes reading into it can stop. */
-export type CloseListener = () => void;
 
 export class QueueCore {
   readonly scheduler: SchedulerCore;
@@ -69,7 +58,7 @@ export class QueueCore {
   state = IDLE;
   /** On the scheduler's ready list. */
   scheduled = false;
-  /** On the scheduler's pull list (manual mode). */
+  /** On the scheduler's pull list. */
   pullQueued = false;
   /** Jobs waiting to start, aborted ones included until they reach the head. */
   readonly jobs: Ring<Entry> = new Ring<Entry>();
@@ -79,7 +68,7 @@ export class QueueCore {
   knownAsync = 0;
   /** Jobs ever queued; a job's `seq` is this count once it is pushed. */
   enqueued = 0;
-  /** Manual mode: run jobs up to this `seq` without waiting for `runReady`. */
+  /** Foreground work: a caller waits for the jobs up to this `seq`. */
   pullTo = 0;
   /** The job holding the queue while ASYNC or WAITING (null for a plain async job). */
   current: Job | null = null;
@@ -88,7 +77,7 @@ export class QueueCore {
   closed = false;
   closeJob: Job | null = null;
   closePromise: Promise<void> | null = null;
-  closeListeners: Set<CloseListener> | null = null;
+  #outcome = RETURNED;
   #onSettled: ((value: unknown) => void) | null = null;
   #onFailed: ((reason: unknown) => void) | null = null;
 
@@ -111,20 +100,20 @@ export class QueueCore {
     return this.jobs.length - this.aborted;
   }
 
-  /** How many jobs left the ring (ran or were skipped as aborted). */
+  /** How many jobs left the ring (ran, or were dropped as aborted). */
   get dequeued(): number {
     return this.enqueued - this.jobs.length;
   }
 
-  /** Whether a job is waiting (aborted entries count: running them just drops them). */
+  /** Whether a job is waiting to start (aborted entries do not count). */
   hasWork(): boolean {
-    return this.front !== null || this.jobs.length > 0;
+    return this.front !== null || this.jobs.length > this.aborted;
   }
 
-  /** Manual mode: the next job is within what a caller is waiting for. */
+  /** Whether the next job is within what a caller waits for. */
   isPulled(): boolean {
     if (this.front !== null) return this.front.seq <= this.pullTo;
-    return this.jobs.length > 0 && this.dequeued < this.pullTo;
+    return this.jobs.length > this.aborted && this.dequeued < this.pullTo;
   }
 
   get suspended(): boolean {
@@ -139,16 +128,16 @@ export class QueueCore {
 
   desync(fn: unknown, options: unknown): void {
     if (typeof fn === "function" && options === undefined && !this.closed) {
-      this.#push(fn as AnyFunction, false); // the hot path: no record, no allocation
+      this.#push(fn as AnyFunction); // the hot path: no record, no allocation
       return;
     }
     assertFunction(fn, "desync", "job");
     const signal = readSignal(options, "desync");
     this.#assertOpen("desync");
     if (signal === undefined) {
-      this.#push(fn as AnyFunction, false);
+      this.#push(fn as AnyFunction);
     } else if (!signal.aborted) {
-      this.#pushJob(new Job(KIND_PLAIN, fn as AnyFunction, signal), false);
+      this.#pushJob(new Job(KIND_PLAIN, fn as AnyFunction, signal));
     }
   }
 
@@ -171,11 +160,12 @@ export class QueueCore {
    * Runs the queued jobs up to and including `seq` on the caller's stack, the
    * way Rust's `sync` steals the calling thread. Throws before running
    * anything if that is known to be impossible; stops early (leaving the
-   * queue ASYNC or WAITING) when a job turns out to be async.
+   * queue ASYNC or WAITING) when a job turns out to be async. The caller
+   * settles the queue afterwards.
    */
   runThrough(seq: number, method: string): void {
     if (this.state !== IDLE) throw this.#cannotRunNow(method);
-    if (this.knownAsync > 0) {
+    if (this.knownAsync > 0 && this.#knownAsyncThrough(seq)) {
       throw new WouldBlockError(
         `${method}(): a job queued earlier on this ${this.label} is async (an after() waiting ` +
           `for its promise, or a suspend()); use futureSync() to wait for it`,
@@ -214,7 +204,7 @@ export class QueueCore {
     }
     const job = new Job(KIND_FUTURE, fn as AnyFunction, signal);
     const promise = promiseFor<unknown>(job);
-    this.#pushJob(job, true);
+    this.#pushJob(job);
     this.scheduler.pull(this, job.seq);
     return promise;
   }
@@ -225,12 +215,9 @@ export class QueueCore {
     this.#assertOpen("futureDesync");
     const job = new Job(KIND_FUTURE, fn as AnyFunction, signal);
     const promise = promiseFor<unknown>(job);
-    if (signal?.aborted) {
-      job.fail(signal.reason);
-    } else {
-      this.#pushJob(job, false);
-    }
-    return facades.future(this, job, promise);
+    if (signal?.aborted) job.fail(signal.reason);
+    else this.#pushJob(job);
+    return futures.create(this, job, promise);
   }
 
   after(input: unknown, fn: unknown, options: unknown): PromiseLike<unknown> {
@@ -242,17 +229,22 @@ export class QueueCore {
     const promise = promiseFor<unknown>(job);
     if (signal?.aborted) {
       job.fail(signal.reason);
-      return facades.future(this, job, promise);
+      return futures.create(this, job, promise);
     }
     this.knownAsync++;
-    this.#pushJob(job, false);
+    this.#pushJob(job);
     // Observe the input now, so that a rejection while the job waits for its
     // turn is delivered through this job instead of as an unhandled rejection.
-    Promise.resolve(input as PromiseLike<unknown>).then(
-      (value) => this.#afterInputSettled(job, FULFILLED, value),
-      (reason) => this.#afterInputSettled(job, REJECTED, reason),
+    // The reactions reach the job through a cell that is emptied when the job
+    // settles, so a long-pending input does not keep a finished job alive.
+    const cell: { job: Job | null } = { job };
+    job.inputCell = cell;
+    const source = futures.promiseOf(input) ?? (input as PromiseLike<unknown>);
+    Promise.resolve(source).then(
+      (value) => cell.job !== null && this.#afterInputSettled(cell.job, FULFILLED, value),
+      (reason) => cell.job !== null && this.#afterInputSettled(cell.job, REJECTED, reason),
     );
-    return facades.future(this, job, promise);
+    return futures.create(this, job, promise);
   }
 
   suspend(options: unknown): Promise<unknown> {
@@ -262,7 +254,7 @@ export class QueueCore {
     const job = new Job(KIND_SUSPEND, null, signal);
     const promise = promiseFor<unknown>(job);
     this.knownAsync++;
-    this.#pushJob(job, true);
+    this.#pushJob(job);
     this.scheduler.pull(this, job.seq);
     return promise;
   }
@@ -273,10 +265,7 @@ export class QueueCore {
     const job = new Job(KIND_FUTURE, null, undefined);
     this.closeJob = job;
     this.closePromise = promiseFor<void>(job);
-    const listeners = this.closeListeners;
-    this.closeListeners = null;
-    if (listeners !== null) { for (const listener of listeners) listener(); }
-    if (this.state === IDLE) this.settleIdle();
+    this.settleIdle();
     this.scheduler.pull(this, this.enqueued); // the caller waits: drive it, as Rust's drop syncs
     return this.closePromise;
   }
@@ -284,18 +273,17 @@ export class QueueCore {
   // ----------------------------------------------------------------- running
 
   /**
-   * Starts the next job. Precondition: IDLE with work. The job may leave the
-   * queue IDLE (it finished), ASYNC or WAITING.
-   * @returns whether a job started (false for an aborted entry that was skipped,
-   *   or for the continuation of an `after` job)
+   * Starts the next job. Precondition: IDLE with an entry. The job may leave
+   * the queue IDLE (it finished), ASYNC or WAITING; the caller settles it.
+   * @returns whether a job started (false for an aborted entry that was
+   *   dropped, or for the second half of an `after` job)
    */
   runNext(): boolean {
     const front = this.front;
     if (front !== null) {
-      // The second half of an `after` job that already started: not a new start.
       this.front = null;
       front.unwatch();
-      this.#invoke(front, front.fn!, true);
+      this.#runRecord(front, true);
       return false;
     }
     const entry = this.jobs.shift()!;
@@ -316,19 +304,21 @@ export class QueueCore {
         break;
       default:
         entry.unwatch();
-        this.#invoke(entry, entry.fn!, false);
+        this.#runRecord(entry, false);
     }
     return true;
   }
 
   /**
-   * The queue became IDLE: keep it on the ready list if it has work, or
-   * finish a pending close, or drop a ring that holds only aborted entries.
+   * Restores the invariants after the queue changed state: an IDLE queue
+   * with work goes on the ready list (and the pull list if a caller waits for
+   * it); an empty one drops leftover aborted entries and finishes a close.
    */
   settleIdle(): void {
-    if (this.front !== null || this.jobs.length > this.aborted) {
+    if (this.state !== IDLE) return;
+    if (this.hasWork()) {
+      if (!this.scheduled) this.scheduler.markReady(this);
       if (this.isPulled()) this.scheduler.pull(this, 0);
-      else if (!this.scheduled) this.scheduler.markReady(this);
       return;
     }
     if (this.jobs.length > 0) {
@@ -342,54 +332,66 @@ export class QueueCore {
     }
   }
 
-  #runPlain(fn: AnyFunction): void {
+  /**
+   * Calls a job's function with the queue's argument and classifies the
+   * result into `#outcome`, reading `then` inside the `try` so that even a
+   * throwing getter counts as the job's error. Leaves the queue IDLE.
+   */
+  #call(fn: AnyFunction, withValue: boolean, value: unknown, signal: unknown): unknown {
     this.state = RUNNING;
-    let result: unknown;
     try {
-      result = this.hasArg ? fn(this.arg) : fn();
+      const result = this.hasArg
+        ? (withValue ? fn(this.arg, value, signal) : fn(this.arg, signal))
+        : (withValue ? fn(value, signal) : fn(signal));
+      this.#outcome = result === undefined || !isThenable(result)
+        ? RETURNED
+        : this.#isOwnPromise(result)
+        ? FOLLOWS
+        : HOLDS;
+      return result;
     } catch (error) {
+      this.#outcome = THREW;
+      return error;
+    } finally {
       this.state = IDLE;
-      this.scheduler.report(this, error);
-      return;
-    }
-    if (result !== undefined && isThenable(result) && !this.#isOwnPromise(result)) {
-      this.#hold(null, result);
-    } else {
-      this.state = IDLE;
-      if (result !== undefined && isThenable(result)) {
-        Promise.resolve(result).then(undefined, (error) => this.scheduler.report(this, error));
-      }
     }
   }
 
-  /** Calls a record's function with the queue's argument, its input value and signal. */
-  #invoke(job: Job, fn: AnyFunction, withValue: boolean): void {
-    this.state = RUNNING;
-    let result: unknown;
-    try {
-      if (withValue) {
-        result = this.hasArg ? fn(this.arg, job.value, job.signal) : fn(job.value, job.signal);
-      } else {
-        result = this.hasArg ? fn(this.arg, job.signal) : fn(job.signal);
-      }
-    } catch (error) {
-      this.state = IDLE;
-      if (job.kind === KIND_PLAIN) this.scheduler.report(this, error);
-      else job.fail(error);
-      return;
+  #runPlain(fn: AnyFunction): void {
+    const result = this.#call(fn, false, undefined, undefined);
+    if (this.#outcome !== RETURNED) this.#settleBackground(null, result);
+  }
+
+  #runRecord(job: Job, withValue: boolean): void {
+    const result = this.#call(job.fn!, withValue, job.value, job.signal);
+    if (this.#outcome === RETURNED) job.fulfil(result);
+    else this.#settleBackground(job, result);
+  }
+
+  /** Routes a background job's non-plain outcome. */
+  #settleBackground(job: Job | null, result: unknown): void {
+    switch (this.#outcome) {
+      case THREW:
+        this.fail(job, result);
+        break;
+      case HOLDS:
+        this.#hold(job, result as PromiseLike<unknown>);
+        break;
+      default: // FOLLOWS
+        Promise.resolve(result).then(
+          (value) => job?.fulfil(value),
+          (error) => this.fail(job, error),
+        );
     }
-    if (!isThenable(result)) {
-      this.state = IDLE;
-      job.fulfil(result);
-    } else if (!this.#isOwnPromise(result)) {
-      this.#hold(job, result);
-    } else {
-      this.state = IDLE;
-      Promise.resolve(result).then(
-        (value) => job.fulfil(value),
-        (error) => job.kind === KIND_PLAIN ? this.scheduler.report(this, error) : job.fail(error),
-      );
-    }
+  }
+
+  /**
+   * A job failed: its promise rejects, and fire-and-forget errors (plain
+   * jobs, detached futures) also go to the error handler.
+   */
+  fail(job: Job | null, error: unknown): void {
+    job?.fail(error);
+    if (job === null || job.kind === KIND_PLAIN || job.detached) this.scheduler.report(this, error);
   }
 
   /**
@@ -397,31 +399,21 @@ export class QueueCore {
    * an idle queue. With `promised`, errors and results come back as a promise.
    */
   #runInline(fn: AnyFunction, signal: AbortSignal | undefined, promised: boolean): unknown {
-    this.state = RUNNING;
-    let result: unknown;
-    try {
-      result = this.hasArg ? fn(this.arg, signal) : fn(signal);
-    } catch (error) {
-      this.state = IDLE;
-      if (this.#needsSettle()) this.settleIdle();
-      if (promised) return Promise.reject(error);
-      throw error;
-    }
-    if (result !== undefined && isThenable(result) && !this.#isOwnPromise(result)) {
-      // The caller gets a promise; the queue stays held until it settles.
+    const result = this.#call(fn, false, undefined, signal);
+    const outcome = this.#outcome;
+    if (outcome === HOLDS) {
+      // The caller gets a promise of the result; the queue is held until it settles.
       const job = new Job(KIND_FUTURE, null, undefined);
       const promise = promiseFor<unknown>(job);
-      this.#hold(job, result);
+      this.#hold(job, result as PromiseLike<unknown>);
       return promise;
     }
-    this.state = IDLE;
-    if (this.#needsSettle()) this.settleIdle();
+    if (this.front !== null || this.jobs.length > 0 || this.closeJob !== null) this.settleIdle();
+    if (outcome === THREW) {
+      if (promised) return Promise.reject(result);
+      throw result;
+    }
     return promised ? Promise.resolve(result) : result;
-  }
-
-  /** Cheap test for the inline paths: is there anything for settleIdle() to do? */
-  #needsSettle(): boolean {
-    return this.front !== null || this.jobs.length > 0 || this.closeJob !== null;
   }
 
   /**
@@ -429,8 +421,8 @@ export class QueueCore {
    * must not hold the queue for it: those settle only after the job, so
    * holding would deadlock, and no code of the job is pending inside them.
    */
-  #isOwnPromise(thenable: PromiseLike<unknown>): boolean {
-    return thenable === this.closePromise || facades.queueOf(thenable) === this;
+  #isOwnPromise(thenable: unknown): boolean {
+    return thenable === this.closePromise || futures.queueOf(thenable) === this;
   }
 
   #hold(job: Job | null, thenable: PromiseLike<unknown>): void {
@@ -449,14 +441,8 @@ export class QueueCore {
     this.current = null;
     this.state = IDLE;
     this.scheduler.inFlight--;
-    if (job === null || job.kind === KIND_PLAIN) {
-      if (failed) this.scheduler.report(this, value);
-      job?.fulfil(undefined);
-    } else if (failed) {
-      job.fail(value);
-    } else {
-      job.fulfil(value);
-    }
+    if (failed) this.fail(job, value);
+    else job?.fulfil(value);
     this.settleIdle();
     this.scheduler.progressed();
   }
@@ -473,7 +459,6 @@ export class QueueCore {
   }
 
   #afterInputSettled(job: Job, status: number, value: unknown): void {
-    if (job.status !== PENDING) return; // aborted meanwhile
     job.inputStatus = status;
     job.value = value;
     if (this.current === job) {
@@ -481,6 +466,7 @@ export class QueueCore {
       this.state = IDLE;
       this.scheduler.waiting--;
       this.#continueAfter(job);
+      this.settleIdle();
       this.scheduler.progressed();
     } else {
       this.knownAsync--; // still queued, but no longer needs to wait
@@ -490,13 +476,12 @@ export class QueueCore {
   /** The input of an `after` job settled and its turn has come. */
   #continueAfter(job: Job): void {
     if (job.inputStatus === REJECTED) {
-      job.fail(job.value);
+      this.fail(job, job.value);
     } else {
       // Its function runs as the queue's next step, so that the budget and
       // manual mode apply to it as to any other job.
       this.front = job;
     }
-    this.settleIdle();
   }
 
   #startSuspend(job: Job): void {
@@ -512,32 +497,50 @@ export class QueueCore {
       this.scheduler.progressed();
       return true;
     };
-    job.fulfil(facades.resumer(resume));
+    job.fulfil(futures.resumer(resume));
     // Only the caller may keep the resumer alive, so that dropping it can resume (see QueueResumer).
     job.value = undefined;
   }
 
-  // ------------------------------------------------------------------ queueing
-
-  /** Queues a job; background jobs put the queue on the ready list, foreground ones pull it. */
-  #push(entry: Entry, foreground: boolean): void {
-    this.jobs.push(entry);
-    this.enqueued++;
-    if (this.state === IDLE && !this.scheduled && !foreground) this.scheduler.markReady(this);
+  /** Whether a job up to `seq` is known to be async (only called when `knownAsync > 0`). */
+  #knownAsyncThrough(seq: number): boolean {
+    const count = Math.min(seq - this.dequeued, this.jobs.length);
+    for (let i = 0; i < count; i++) {
+      const entry = this.jobs.at(i);
+      if (
+        typeof entry !== "function" && entry!.status === PENDING &&
+        (entry!.kind === KIND_SUSPEND ||
+          (entry!.kind === KIND_AFTER && entry!.inputStatus === PENDING))
+      ) {
+        return true;
+      }
+    }
+    return false;
   }
 
-  #pushJob(job: Job, foreground: boolean): void {
+  // ------------------------------------------------------------------ queueing
+
+  #push(entry: Entry): void {
+    this.jobs.push(entry);
+    this.enqueued++;
+    if (this.state === IDLE && !this.scheduled) this.scheduler.markReady(this);
+  }
+
+  #pushJob(job: Job): void {
     job.seq = this.enqueued + 1;
     const signal = job.signal;
     if (signal !== undefined) {
       job.onAbort = () => this.#abort(job);
       signal.addEventListener("abort", job.onAbort, { once: true });
     }
-    this.#push(job, foreground);
+    this.#push(job);
   }
 
   /** The job's signal aborted before the job's function was called. */
   #abort(job: Job): void {
+    // A job that started removed its listener; a signal that ignores
+    // removeEventListener must still not release a running job's queue.
+    if (job.onAbort === undefined) return;
     job.onAbort = undefined;
     const reason = job.signal!.reason;
     if (this.current === job) {
@@ -548,21 +551,18 @@ export class QueueCore {
       job.fail(reason);
       this.settleIdle();
       this.scheduler.progressed();
-      return;
-    }
-    if (this.front === job) {
+    } else if (this.front === job) {
       this.front = null;
       job.fail(reason);
-      if (this.state === IDLE) this.settleIdle();
-      return;
+      this.settleIdle();
+    } else if (job.status === PENDING) {
+      this.aborted++;
+      if (job.kind === KIND_SUSPEND || (job.kind === KIND_AFTER && job.inputStatus === PENDING)) {
+        this.knownAsync--;
+      }
+      job.fail(reason);
+      this.settleIdle();
     }
-    if (job.status !== PENDING) return;
-    this.aborted++;
-    if (job.kind === KIND_SUSPEND || (job.kind === KIND_AFTER && job.inputStatus === PENDING)) {
-      this.knownAsync--;
-    }
-    job.fail(reason);
-    if (this.state === IDLE && this.size === 0 && this.front === null) this.settleIdle();
   }
 
   // ---------------------------------------------------------------- messages

@@ -3,8 +3,8 @@
 // allocation, and slots are cleared on shift so finished items can be collected.
 
 const MIN_CAPACITY = 8;
-/** Buffers up to this size are always kept; idle queues cost at most this much. */
-const RETAIN_CAPACITY = 1024;
+/** Buffers up to this size are always kept (larger ones shrink to fit the last burst). */
+const RETAIN_CAPACITY = 16;
 
 /** FIFO ring buffer used for job queues and the scheduler's ready list. */
 export class Ring<T> {
@@ -42,6 +42,11 @@ export class Ring<T> {
   /** The oldest item without removing it. */
   peek(): T | undefined {
     return this.#length === 0 ? undefined : this.#items[this.#head];
+  }
+
+  /** The item `index` places from the oldest (0 is the oldest). */
+  at(index: number): T | undefined {
+    return index < this.#length ? this.#items[(this.#head + index) & this.#mask] : undefined;
   }
 
   /** Removes every item. */

@@ -5,10 +5,11 @@
 // - Background jobs start in a microtask, so `desync` latency is a microtask.
 // - Queues are served round-robin, SLICE jobs at a time, so a job on one
 //   queue never waits behind all of another queue's backlog.
-// - Every CLOCK_EVERY jobs the clock is read; once the current window has
-//   lasted BUDGET_MS, the next drain is a macrotask, so timers and I/O get a
-//   turn every few milliseconds however long the backlog (or a chain of
-//   promise-driven jobs) is.
+// - Every CLOCK_EVERY jobs the clock is read; once the current window of work
+//   has lasted BUDGET_MS, the next drain is a macrotask, so timers and I/O get
+//   a turn every few milliseconds however long the backlog (or a chain of
+//   awaited jobs) is. A window ends when the event loop gets a turn (a
+//   macrotask probe tells), so idle time never counts.
 // - Background work (desync, futureDesync, after) starts only while fewer
 //   than `maxConcurrency` queues have an async job in flight; at 0 (manual
 //   mode) it never starts on its own.
@@ -33,17 +34,26 @@ export class SchedulerCore {
   readonly owner: object;
   maxConcurrency: number;
   onError: ErrorHandler | undefined;
-  /** Queues whose job returned a promise that is still pending (bounded by maxConcurrency). */
+  /** Queues whose job returned a promise that is still pending. */
   inFlight = 0;
   /** Queues whose `after` job waits for its input promise. */
   waiting = 0;
+  /** IDLE queues with work (entries may be stale: the queue was served meanwhile). */
   readonly ready: Ring<QueueCore> = new Ring();
+  /** Queues with foreground work, served first and regardless of the budget. */
   readonly pulls: Ring<QueueCore> = new Ring();
   #drainRequested = false;
   #draining = false;
   #ticks = 0;
   #windowStart = -1;
   #windowExpired = false;
+  /** The event loop had a turn since the window started (the probe below fired). */
+  #loopTurned = false;
+  #probePending = false;
+  readonly #onLoopTurn = () => {
+    this.#probePending = false;
+    this.#loopTurned = true;
+  };
   #progressWaiters: (() => void)[] = [];
   readonly #drainSoon = () => this.#drain(false);
   readonly #drainLater = () => this.#drain(true);
@@ -61,10 +71,7 @@ export class SchedulerCore {
     if (this.maxConcurrency > 0) this.requestDrain();
   }
 
-  /**
-   * Manual mode: drive `queue` up to job `seq` (0 keeps the current target)
-   * without waiting for `runReady`.
-   */
+  /** Foreground work: serve `queue` up to job `seq` (0 keeps its target), whatever the budget. */
   pull(queue: QueueCore, seq: number): void {
     if (seq > queue.pullTo) queue.pullTo = seq;
     if (!queue.pullQueued && queue.state === IDLE && queue.isPulled()) {
@@ -74,21 +81,21 @@ export class SchedulerCore {
     }
   }
 
+  requestDrain(): void {
+    if (this.#drainRequested || this.#draining) return;
+    this.#drainRequested = true;
+    if (this.#mustYield()) scheduleMacrotask(this.#drainLater);
+    else queueMicrotask(this.#drainSoon);
+  }
+
   /**
    * Whether foreground work may run on the caller's stack now, rather than
    * through a drain. Counts towards the time window, so that a chain of
    * awaited jobs also gives the event loop a turn every few milliseconds.
    */
   mayRunInline(): boolean {
-    if (this.#windowExpired) return false;
+    if (this.#mustYield()) return false;
     return ++this.#ticks < CLOCK_EVERY || !this.#budgetSpent();
-  }
-
-  requestDrain(): void {
-    if (this.#drainRequested || this.#draining) return;
-    this.#drainRequested = true;
-    if (this.#windowExpired) scheduleMacrotask(this.#drainLater);
-    else queueMicrotask(this.#drainSoon);
   }
 
   /** A held queue was released: others may have waited for budget, runUntilIdle for progress. */
@@ -101,19 +108,27 @@ export class SchedulerCore {
     }
   }
 
+  /**
+   * Hands a fire-and-forget error to the queue's handler, else the
+   * scheduler's, else `reportError`. Delivered in a fresh microtask, so that
+   * a handler never runs in the middle of a queue's state change (and may
+   * itself schedule, sync or close freely).
+   */
   report(queue: QueueCore, error: unknown): void {
     const handler = queue.onError ?? this.onError;
-    if (handler === undefined) {
-      reportLoudly(error);
-      return;
-    }
-    try {
-      handler(error);
-    } catch (handlerError) {
-      // A failing handler must not hide either error.
-      reportLoudly(error);
-      reportLoudly(handlerError);
-    }
+    queueMicrotask(() => {
+      if (handler === undefined) {
+        reportLoudly(error);
+        return;
+      }
+      try {
+        handler(error);
+      } catch (handlerError) {
+        // A failing handler must not hide either error.
+        reportLoudly(error);
+        reportLoudly(handlerError);
+      }
+    });
   }
 
   /** Runs every ready job now, ignoring the budgets. Returns how many jobs started. */
@@ -128,29 +143,31 @@ export class SchedulerCore {
         if (queue.runNext()) started++;
         ran++;
       }
-      if (queue.state === IDLE) queue.settleIdle();
+      queue.settleIdle();
     }
     return started;
   }
 
+  /** No job ready to run, none in flight, no `after` waiting for its input. */
   get idle(): boolean {
-    return this.inFlight === 0 && this.waiting === 0 && !this.#hasReadyWork();
+    return this.inFlight === 0 && this.waiting === 0 &&
+      !this.#hasLiveEntry(this.pulls, true) && !this.#hasLiveEntry(this.ready, false);
   }
 
-  /** Resolves the next time a held queue is released. */
+  /** Resolves the next time a held queue is released or a drain leaves nothing to do. */
   nextProgress(): Promise<void> {
     return new Promise((resolve) => this.#progressWaiters.push(resolve));
   }
 
-  #hasReadyWork(): boolean {
-    const ready = this.ready;
-    // Entries can be stale (a `sync` may have emptied the queue); drop those.
-    while (ready.length > 0) {
-      const queue = ready.peek()!;
-      if (queue.state === IDLE && queue.hasWork()) return true;
-      ready.shift();
-      queue.scheduled = false;
-      if (queue.state === IDLE) queue.settleIdle();
+  /** Whether `list` has a queue with work for it, dropping stale entries on the way. */
+  #hasLiveEntry(list: Ring<QueueCore>, pulling: boolean): boolean {
+    while (list.length > 0) {
+      const queue = list.peek()!;
+      if (queue.state === IDLE && (pulling ? queue.isPulled() : queue.hasWork())) return true;
+      list.shift();
+      if (pulling) queue.pullQueued = false;
+      else queue.scheduled = false;
+      queue.settleIdle();
     }
     return false;
   }
@@ -176,8 +193,8 @@ export class SchedulerCore {
   }
 
   /**
-   * Serves `list` round-robin until it is empty, the budget is spent or the
-   * concurrency budget is full.
+   * Serves `list` round-robin until it is empty, the time budget is spent or
+   * (for background work) the concurrency budget is full.
    * @returns false when it stopped to yield to the event loop
    */
   #serve(list: Ring<QueueCore>, pulling: boolean): boolean {
@@ -191,16 +208,14 @@ export class SchedulerCore {
         queue.runNext();
         if (++ran === SLICE) break;
       }
-      if (queue.state === IDLE) {
-        if (pulling && queue.isPulled()) {
-          queue.pullQueued = true;
-          list.push(queue);
-        } else {
-          queue.settleIdle();
-        }
+      if (pulling && queue.state === IDLE && queue.isPulled()) {
+        queue.pullQueued = true;
+        list.push(queue);
       }
+      queue.settleIdle();
       if ((this.#ticks += ran) >= CLOCK_EVERY && this.#budgetSpent()) {
-        if (list.length > 0 || this.pulls.length > 0) {
+        // Anything left, on either list, continues after the event loop's turn.
+        if (this.pulls.length > 0 || this.ready.length > 0) {
           this.#drainRequested = true;
           scheduleMacrotask(this.#drainLater);
         }
@@ -210,11 +225,35 @@ export class SchedulerCore {
     return true;
   }
 
+  /** The window expired, and the event loop has not had a turn since. */
+  #mustYield(): boolean {
+    if (this.#windowExpired && this.#loopTurned) {
+      this.#windowStart = -1; // the loop had its turn: the next reading starts a new window
+      this.#windowExpired = false;
+    }
+    return this.#windowExpired;
+  }
+
+  /**
+   * Reads the clock: has the current window of work used up the budget? A
+   * window starts at a reading and ends when the event loop gets a turn,
+   * which a macrotask probe detects: idle time never counts, while a chain of
+   * microtask-driven jobs (which gives the loop no turn) does.
+   */
   #budgetSpent(): boolean {
     this.#ticks = 0;
     const now = performance.now();
-    if (this.#windowStart < 0) this.#windowStart = now;
-    else if (now - this.#windowStart >= BUDGET_MS) this.#windowExpired = true;
+    if (this.#windowStart < 0 || this.#loopTurned) {
+      this.#windowStart = now;
+      this.#windowExpired = false;
+      this.#loopTurned = false;
+      if (!this.#probePending) {
+        this.#probePending = true;
+        scheduleMacrotask(this.#onLoopTurn);
+      }
+    } else if (now - this.#windowStart >= BUDGET_MS) {
+      this.#windowExpired = true;
+    }
     return this.#windowExpired;
   }
 }

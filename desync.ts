@@ -6,7 +6,8 @@
  */
 
 import { DENO_INSPECT, type ErrorHandler, inspectAs, NODE_INSPECT } from "./_platform.ts";
-import { cores, QueueCore } from "./_queue_core.ts";
+import { schedulers } from "./_hooks.ts";
+import { QueueCore } from "./_queue_core.ts";
 import { assertFunction, assertOptionsObject } from "./_validate.ts";
 import type { JobOptions, QueueResumer, Scheduler, SchedulerFuture } from "./scheduler.ts";
 import "./scheduler.ts";
@@ -115,21 +116,12 @@ export class Desync<T> {
   constructor(initial: T, options?: DesyncOptions) {
     assertOptionsObject(options, "new Desync");
     const schedulerCore = options?.scheduler === undefined
-      ? cores.defaultScheduler()
-      : cores.scheduler(options.scheduler, "new Desync", "options.scheduler");
+      ? schedulers.globalCore()
+      : schedulers.coreOf(options.scheduler, "new Desync", "options.scheduler");
     const onError = options?.onError;
     if (onError !== undefined) assertFunction(onError, "new Desync", "options.onError");
     this.#ref = { value: initial };
     this.#queue = new QueueCore(schedulerCore, "Desync", true, this.#ref, onError);
-  }
-
-  static {
-    cores.desync = (value, method, name) => {
-      if (typeof value !== "object" || value === null || !(#queue in value)) {
-        throw new TypeError(`${method}(): "${name}" must be a Desync`);
-      }
-      return (value as Desync<unknown>).#queue;
-    };
   }
 
   /**
@@ -164,8 +156,8 @@ export class Desync<T> {
    * Runs `job` after every job already scheduled and returns its result
    * synchronously. Earlier jobs that are still queued run first, on the
    * caller's stack (what Rust's `sync` does when it steals the thread). If
-   * `job` returns a promise, the object is held until it settles and the
-   * promise is returned.
+   * `job` returns a promise, the object is held until it settles and a
+   * promise of its result is returned.
    *
    * @typeParam R The job's result.
    * @param job The job.
@@ -221,9 +213,10 @@ export class Desync<T> {
    * Runs `job` as foreground work and returns a promise of its result. The
    * job may be async; while it is pending the object is held, so later jobs
    * wait. If the object is idle, the job starts at once on the caller's
-   * stack, like calling an async function; otherwise the object's queue is
-   * driven up to it, whatever the scheduler's concurrency budget (and also in
-   * manual mode), so jobs on other objects can await it without deadlock.
+   * stack, like calling an async function (unless the scheduler is due to
+   * give the event loop a turn first); otherwise the object's queue is driven
+   * up to it, whatever the scheduler's concurrency budget (and also in manual
+   * mode), so jobs on other objects can await it without deadlock.
    *
    * @typeParam R The job's result.
    * @param job The job.

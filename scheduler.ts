@@ -26,7 +26,8 @@
  */
 
 import { DENO_INSPECT, type ErrorHandler, inspectAs, NODE_INSPECT } from "./_platform.ts";
-import { cores, QueueCore } from "./_queue_core.ts";
+import { schedulers } from "./_hooks.ts";
+import { QueueCore } from "./_queue_core.ts";
 import { SchedulerCore } from "./_scheduler_core.ts";
 import { assertConcurrency, assertFunction, assertOptionsObject } from "./_validate.ts";
 import {
@@ -62,7 +63,8 @@ export interface SchedulerOptions {
    * whatever the budget, just as Rust's `sync` runs the queue on the calling
    * thread. That is what makes a job waiting for another object with
    * `futureSync` deadlock-free. `0` is manual mode: no background work runs
-   * on its own.
+   * on its own (switching to it also stops background work that is already
+   * being awaited; it runs when pulled again, e.g. by `runUntilIdle`).
    *
    * @default {Infinity}
    */
@@ -314,7 +316,9 @@ export class Scheduler {
    * Runs every job that is ready now, on the caller's stack, ignoring the
    * concurrency and time budgets, until no queue of this scheduler has a job
    * that can start. Async jobs are started, not awaited. Meant for manual
-   * mode, where it is how background work is stepped.
+   * mode, where it is how background work is stepped. Jobs scheduled by the
+   * jobs it runs are run too, so a job that keeps scheduling another keeps it
+   * running.
    *
    * @returns How many jobs started.
    *
@@ -424,12 +428,12 @@ export function scheduler(): Scheduler {
   return globalScheduler ??= new Scheduler();
 }
 
-cores.scheduler = (value, method, name) => {
+schedulers.coreOf = (value, method, name) => {
   const core = schedulerCoreOf(value);
   if (core === undefined) throw new TypeError(`${method}(): "${name}" must be a Scheduler`);
   return core;
 };
-cores.defaultScheduler = () => schedulerCoreOf(scheduler())!;
+schedulers.globalCore = () => schedulerCoreOf(scheduler())!;
 
 /**
  * Creates an empty queue on the global scheduler.

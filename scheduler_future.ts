@@ -6,9 +6,10 @@
  * @module
  */
 
-import { FULFILLED, type Job, PENDING } from "./_job.ts";
+import { FULFILLED, type Job, PENDING, REJECTED } from "./_job.ts";
 import { DENO_INSPECT, inspectAs, NODE_INSPECT } from "./_platform.ts";
-import { facades, type QueueCore } from "./_queue_core.ts";
+import { futures } from "./_hooks.ts";
+import type { QueueCore } from "./_queue_core.ts";
 import { WouldBlockError } from "./errors.ts";
 
 const ignore = () => {};
@@ -58,11 +59,15 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
   }
 
   static {
-    facades.future = <T>(queue: QueueCore, job: Job, promise: Promise<T>) =>
+    futures.create = <T>(queue: QueueCore, job: Job, promise: Promise<T>) =>
       new SchedulerFuture<T>(queue, job, promise);
-    facades.queueOf = (value) =>
+    futures.queueOf = (value) =>
       typeof value === "object" && value !== null && #queue in value
         ? (value as SchedulerFuture<unknown>).#queue
+        : undefined;
+    futures.promiseOf = (value) =>
+      typeof value === "object" && value !== null && #queue in value
+        ? (value as SchedulerFuture<unknown>).#promise
         : undefined;
   }
 
@@ -116,7 +121,7 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
    * Leaves the job to run in the background without observing its result.
    * If it fails, the error goes to the error handler (the `Desync`'s
    * `onError`, else the scheduler's, else `reportError`) instead of becoming an
-   * unhandled rejection.
+   * unhandled rejection. Calling it again has no further effect.
    *
    * @example
    * ```ts
@@ -133,8 +138,11 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
    * ```
    */
   detach(): void {
-    const queue = this.#queue;
-    this.#promise.then(ignore, (error) => queue.scheduler.report(queue, error));
+    const job = this.#job;
+    if (job.detached) return;
+    job.detached = true;
+    this.#promise.catch(ignore); // observed from now on by the error handler instead
+    if (job.status === REJECTED) this.#queue.scheduler.report(this.#queue, job.value);
   }
 
   /**
@@ -161,7 +169,14 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
    */
   sync(): T {
     const job = this.#job;
-    if (job.status === PENDING) this.#queue.runThrough(job.seq, "SchedulerFuture.sync");
+    if (job.status === PENDING) {
+      const queue = this.#queue;
+      try {
+        queue.runThrough(job.seq, "SchedulerFuture.sync");
+      } finally {
+        queue.settleIdle();
+      }
+    }
     if (job.status === PENDING) {
       throw new WouldBlockError(
         "SchedulerFuture.sync(): the job is async and still running; await it instead",
@@ -250,7 +265,7 @@ export class QueueResumer implements Disposable {
   }
 
   static {
-    facades.resumer = (resume: () => boolean) => {
+    futures.resumer = (resume: () => boolean) => {
       const resumer = new QueueResumer(resume);
       abandoned?.register(resumer, resume, resumer);
       return resumer;
