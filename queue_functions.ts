@@ -46,7 +46,7 @@ export function desync(queue: JobQueue, job: QueueJob<unknown>, options?: JobOpt
  * synchronously. JavaScript cannot block, so this does what Rust's `sync`
  * does when it steals the calling thread: it runs the earlier jobs on the
  * caller's stack, then `job`. If the job itself returns a promise, the queue
- * is held until it settles and that promise is returned.
+ * is held until it settles and a promise of its result is returned.
  *
  * @typeParam R The job's result.
  * @param queue The queue.
@@ -101,7 +101,8 @@ export function trySync<R>(queue: JobQueue, job: () => R): R {
  * Runs `job` as foreground work and returns a promise of its result. The job
  * may be async; while its promise is pending the queue is held, so later jobs
  * wait. On an idle queue it starts at once on the caller's stack, like calling
- * an async function; otherwise the queue is driven up to it (the jobs ahead
+ * an async function (unless the scheduler is due to give the event loop a turn
+ * first); otherwise the queue is driven up to it (the jobs ahead
  * first), whatever the concurrency budget and also in manual mode, as Rust's
  * `future_sync` runs in the caller's context. So a job on another queue can
  * await it without risk of deadlock.

@@ -73,6 +73,24 @@ Deno.test("a microtask-driven chain of jobs still lets timers run", async () => 
   assert.ok(firedDuringChain, `the timer never fired during ${rounds} chained jobs`);
 });
 
+Deno.test("a chain of slow awaited jobs also lets timers run", async () => {
+  const data = new Desync(0);
+  let timerFired = false;
+  const timer = delay(0).then(() => (timerFired = true));
+  const deadline = performance.now() + 2_000;
+  const slow = (n: { value: number }) => {
+    const end = performance.now() + 0.1;
+    while (performance.now() < end) n.value++;
+  };
+  while (!timerFired && performance.now() < deadline) {
+    await data.futureSync(slow);
+    await data.futureDesync(slow);
+  }
+  const firedDuringChain = timerFired;
+  await timer;
+  assert.ok(firedDuringChain, "slow chained jobs starved the timer");
+});
+
 Deno.test("maxConcurrency bounds how many queues have background async work in flight", async () => {
   const sched = new Scheduler({ maxConcurrency: 3 });
   let active = 0, peak = 0;
