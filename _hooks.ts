@@ -30,3 +30,9 @@ export const schedulers: {
   /** The core of the global scheduler. */
   globalCore(): SchedulerCore;
 } = { coreOf: notLoaded, globalCore: notLoaded };
+
+/** Registered by desync.ts. */
+export const desyncs: {
+  /** The queue behind a Desync, or a TypeError naming the argument. */
+  queueOf(value: unknown, method: string, name: string): QueueCore;
+} = { queueOf: notLoaded };

@@ -14,6 +14,8 @@ export const KIND_FUTURE = 1;
 export const KIND_AFTER = 2;
 /** `suspend`: holds the queue until its resumer is called. */
 export const KIND_SUSPEND = 3;
+/** A pipe's item: `fn(arg, item, signal)`; settles through callbacks, not a promise. */
+export const KIND_ITEM = 4;
 
 export const PENDING = 0;
 export const FULFILLED = 1;

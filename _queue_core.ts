@@ -20,6 +20,7 @@ import {
   Job,
   KIND_AFTER,
   KIND_FUTURE,
+  KIND_ITEM,
   KIND_PLAIN,
   KIND_SUSPEND,
   PENDING,
@@ -77,6 +78,8 @@ export class QueueCore {
   closed = false;
   closeJob: Job | null = null;
   closePromise: Promise<void> | null = null;
+  /** Told when close() is called (pipes stop reading then). */
+  closeListeners: Set<() => void> | null = null;
   #outcome = RETURNED;
   #onSettled: ((value: unknown) => void) | null = null;
   #onFailed: ((reason: unknown) => void) | null = null;
@@ -265,9 +268,34 @@ export class QueueCore {
     const job = new Job(KIND_FUTURE, null, undefined);
     this.closeJob = job;
     this.closePromise = promiseFor<void>(job);
+    const listeners = this.closeListeners;
+    this.closeListeners = null;
+    if (listeners !== null) { for (const listener of listeners) listener(); }
     this.settleIdle();
     this.scheduler.pull(this, this.enqueued); // the caller waits: drive it, as Rust's drop syncs
     return this.closePromise;
+  }
+
+  /**
+   * A pipe's item, as background work: `fn(arg, item, signal)`, whose outcome
+   * goes to `resolve` / `reject` (no promise is made per item).
+   * @throws {ClosedError} If the queue is closed.
+   */
+  pushItem(
+    fn: AnyFunction,
+    item: unknown,
+    signal: AbortSignal,
+    resolve: (value: unknown) => void,
+    reject: (reason: unknown) => void,
+  ): void {
+    this.#assertOpen("pipe");
+    const job = new Job(KIND_ITEM, fn, undefined);
+    job.seq = this.enqueued + 1;
+    job.value = item;
+    job.signal = signal; // passed to fn; the pipe stops its items itself, without a listener each
+    job.resolve = resolve;
+    job.reject = reject;
+    this.#push(job);
   }
 
   // ----------------------------------------------------------------- running
@@ -301,6 +329,9 @@ export class QueueCore {
         break;
       case KIND_SUSPEND:
         this.#startSuspend(entry);
+        break;
+      case KIND_ITEM:
+        this.#runRecord(entry, true);
         break;
       default:
         entry.unwatch();

@@ -6,10 +6,11 @@
  */
 
 import { DENO_INSPECT, type ErrorHandler, inspectAs, NODE_INSPECT } from "./_platform.ts";
-import { schedulers } from "./_hooks.ts";
+import { desyncs, schedulers } from "./_hooks.ts";
 import { QueueCore } from "./_queue_core.ts";
 import { assertFunction, assertOptionsObject } from "./_validate.ts";
 import type { JobOptions, QueueResumer, Scheduler, SchedulerFuture } from "./scheduler.ts";
+import { type PipeOptions, type PipeProcess, type PipeTransform, sink, transform } from "./pipe.ts";
 import "./scheduler.ts";
 
 /**
@@ -122,6 +123,15 @@ export class Desync<T> {
     if (onError !== undefined) assertFunction(onError, "new Desync", "options.onError");
     this.#ref = { value: initial };
     this.#queue = new QueueCore(schedulerCore, "Desync", true, this.#ref, onError);
+  }
+
+  static {
+    desyncs.queueOf = (value, method, name) => {
+      if (typeof value !== "object" || value === null || !(#queue in value)) {
+        throw new TypeError(`${method}(): "${name}" must be a Desync`);
+      }
+      return (value as Desync<unknown>).#queue;
+    };
   }
 
   /**
@@ -326,6 +336,63 @@ export class Desync<T> {
    */
   suspend(options?: JobOptions): Promise<QueueResumer> {
     return this.#queue.suspend(options) as Promise<QueueResumer>;
+  }
+
+  /**
+   * A `WritableStream` whose chunks are processed by `process(ref, chunk,
+   * signal)` as jobs on this object, one at a time and in order: the Web
+   * Streams form of `pipeIn`. `close()` (and `pipeTo`) resolves once every
+   * chunk was processed. See {@linkcode sink} for the details.
+   *
+   * @typeParam I The chunk's type.
+   * @param process The job run for each chunk.
+   * @param options See {@linkcode PipeOptions}.
+   * @returns The writable stream.
+   * @throws {ClosedError} If the object is closed.
+   *
+   * @example
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const log = new Desync<string[]>([]);
+   * await ReadableStream.from(["a", "b"]).pipeTo(log.sink((l, line) => void l.value.push(line)));
+   * assert.deepEqual(log.sync((l) => l.value), ["a", "b"]);
+   * ```
+   */
+  sink<I>(process: PipeProcess<T, I, unknown>, options?: PipeOptions): WritableStream<I> {
+    return sink(this, process, options);
+  }
+
+  /**
+   * A `{ writable, readable }` pair for `pipeThrough`: each chunk is processed
+   * by `process(ref, chunk, signal)` as a job on this object, and its result
+   * comes out of `readable`, in order, with back-pressure. The Web Streams
+   * form of `pipe`; see {@linkcode transform} for the details.
+   *
+   * @typeParam I The chunk's type.
+   * @typeParam O The result's type.
+   * @param process The job run for each chunk; its result is the output chunk.
+   * @param options See {@linkcode PipeOptions}.
+   * @returns The writable and readable sides.
+   * @throws {ClosedError} If the object is closed.
+   *
+   * @example
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const counter = new Desync(0);
+   * const numbered = ReadableStream.from(["x", "y"])
+   *   .pipeThrough(counter.transform((n, line) => `${++n.value}: ${line}`));
+   * assert.deepEqual(await Array.fromAsync(numbered), ["1: x", "2: y"]);
+   * ```
+   */
+  transform<I, O>(
+    process: PipeProcess<T, I, O>,
+    options?: PipeOptions,
+  ): PipeTransform<I, Awaited<O>> {
+    return transform(this, process, options);
   }
 
   /**

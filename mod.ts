@@ -16,6 +16,9 @@
  *   have async work in flight, never starves the event loop, and has a manual
  *   mode for deterministic tests. Untyped queues and free functions live in
  *   `@desync/desync/scheduler`.
+ * - Pipes ({@linkcode pipeIn}, {@linkcode pipe}, {@linkcode Desync.sink},
+ *   {@linkcode Desync.transform}) feed `ReadableStream`s and async iterables
+ *   into a `Desync` with back-pressure; also in `@desync/desync/pipe`.
  *
  * @example
  * ```ts
@@ -43,6 +46,16 @@ export {
   SchedulerFuture,
   type SchedulerOptions,
 } from "./scheduler.ts";
+export {
+  pipe,
+  pipeIn,
+  type PipeOptions,
+  type PipeProcess,
+  type PipeSource,
+  type PipeTransform,
+  sink,
+  transform,
+} from "./pipe.ts";
 export {
   ClosedError,
   DesyncError,

@@ -1,0 +1,261 @@
+// Copyright 2026 the desync authors. MIT license.
+// The engine behind every pipe. Items arrive either pulled from a source by
+// `pump` (pipe, pipeIn) or pushed by a WritableStream (sink, transform); each
+// becomes one background job `process(ref, item, signal)` on the Desync's
+// queue, so items are processed one at a time, in arrival order, interleaved
+// in FIFO order with the Desync's other jobs. Results leave either through
+// `outcome` (a promise) or through a ReadableStream (`readable`).
+//
+// Back-pressure: new items are accepted only while fewer than `limit` items
+// are in flight (queued or being processed) or waiting unread as results.
+//
+// Endings:
+// - soft (input exhausted or failed, Desync closed): stop taking items, let
+//   the ones already taken finish and deliver their results, then end;
+// - hard (`stop`: consumer cancelled, signal aborted, process failed): skip
+//   the items not yet started, tell the running one (signal), cancel the
+//   source, and end at once.
+
+import type { AnyFunction } from "./_job.ts";
+import type { QueueCore } from "./_queue_core.ts";
+import { Ring } from "./_ring.ts";
+import type { SourceReader, Step } from "./_source.ts";
+import { ClosedError } from "./errors.ts";
+
+interface Ending {
+  failed: boolean;
+  reason: unknown;
+}
+
+export class PipeRun {
+  readonly #queue: QueueCore;
+  readonly #limit: number;
+  /** Results waiting to be read (only when the pipe has a readable output). */
+  readonly #results: Ring<unknown> | null;
+  /** Aborted on a hard stop: the running `process` call is told through it. */
+  readonly #abort = new AbortController();
+  readonly #runItem: AnyFunction;
+  readonly #onResult = (value: unknown) => this.#itemDone(false, value);
+  readonly #onFailure = (error: unknown) => this.#itemDone(true, error);
+  readonly #onClose = () => {
+    const closed = new ClosedError("pipe: the Desync was closed before the source ended");
+    this.#stopInput?.(closed);
+    this.endInput(true, closed);
+  };
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = () => this.stop(this.#signal!.reason, false);
+  /** Stops the input side: cancels the source, or errors the writable. */
+  #stopInput: ((reason: unknown) => void) | null = null;
+  #pending = 0;
+  #inputOpen = true;
+  #stopped = false;
+  #finished = false;
+  #ending: Ending | null = null;
+  #roomWaiter: (() => void) | null = null;
+  #resultWaiter: (() => void) | null = null;
+  #stream: ReadableStreamDefaultController<unknown> | null = null;
+  #streamDone = false;
+  #resolve: (() => void) | null = null;
+  #reject: ((reason: unknown) => void) | null = null;
+  /** Settles when the pipe has finished; only for pipes without a readable output. */
+  readonly outcome: Promise<void> | null;
+
+  constructor(
+    queue: QueueCore,
+    process: AnyFunction,
+    limit: number,
+    collect: boolean,
+    signal: AbortSignal | undefined,
+  ) {
+    this.#queue = queue;
+    this.#limit = limit;
+    this.#results = collect ? new Ring<unknown>() : null;
+    // After a hard stop, the items already queued run as no-ops.
+    this.#runItem = (ref: unknown, item: unknown, itemSignal: AbortSignal) =>
+      this.#stopped ? undefined : process(ref, item, itemSignal);
+    this.outcome = collect ? null : new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    (queue.closeListeners ??= new Set()).add(this.#onClose);
+    this.#signal = signal;
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** Room for another item under the back-pressure limit. */
+  get hasRoom(): boolean {
+    return this.#pending + (this.#results === null ? 0 : this.#results.length) < this.#limit;
+  }
+
+  /** Applies an abort that happened before the pipe started (after its input is wired). */
+  start(): void {
+    if (this.#signal?.aborted) this.stop(this.#signal.reason, false);
+  }
+
+  /** Takes one item: it becomes a job on the Desync's queue. */
+  offer(item: unknown): void {
+    this.#queue.pushItem(this.#runItem, item, this.#abort.signal, this.#onResult, this.#onFailure);
+    this.#pending++;
+  }
+
+  /** Resolves when there is room for another item, or the input side is over. */
+  waitForRoom(): Promise<void> {
+    return new Promise((resolve) => (this.#roomWaiter = resolve));
+  }
+
+  /** Soft end of the input: the items taken so far still run and deliver. */
+  endInput(failed: boolean, reason: unknown): void {
+    if (!this.#inputOpen) return;
+    this.#inputOpen = false;
+    this.#ending = { failed, reason };
+    this.#wakeRoom();
+    if (this.#pending === 0) this.#finish();
+  }
+
+  /**
+   * Hard stop: skip the items not yet started, tell the running one, stop the
+   * input, end now. `keepResults` keeps the results already produced readable
+   * (before the error), for a failure of `process`.
+   */
+  stop(reason: unknown, keepResults: boolean): void {
+    if (this.#stopped || this.#finished) return;
+    this.#stopped = true;
+    this.#inputOpen = false;
+    this.#ending = { failed: true, reason };
+    if (!keepResults) this.#results?.clear();
+    this.#abort.abort(reason);
+    this.#stopInput?.(reason);
+    this.#wakeRoom();
+    this.#finish();
+  }
+
+  /** Reads `reader` until it ends, the pipe stops, or it fails (pipe, pipeIn). */
+  async pump(reader: SourceReader): Promise<void> {
+    const queue = this.#queue;
+    this.#stopInput = (reason) =>
+      reader.cancel(reason, (error) => queue.scheduler.report(queue, error));
+    this.start();
+    try {
+      while (this.#inputOpen) {
+        if (!this.hasRoom) {
+          await this.waitForRoom();
+          continue;
+        }
+        const read = reader.next();
+        const next: Step = typeof (read as PromiseLike<Step>).then === "function"
+          ? await read
+          : read as Step;
+        if (!this.#inputOpen) return; // stopped while reading: the consumer wants no more
+        if (next.done) {
+          this.endInput(false, undefined);
+          return;
+        }
+        this.offer(next.value);
+      }
+    } catch (error) {
+      this.endInput(true, error); // the source failed; what it delivered before still runs
+    }
+  }
+
+  /** The output side (pipe, transform): one result per item, in order. */
+  readable(): ReadableStream<unknown> {
+    return new ReadableStream<unknown>({
+      start: (controller) => {
+        this.#stream = controller;
+      },
+      pull: (controller) => this.#pull(controller),
+      cancel: (reason) => this.stop(reason, false),
+    }, { highWaterMark: 0 });
+  }
+
+  /** The input side (sink, transform): writes become items, with back-pressure. */
+  writable(closeWaitsForProcessing: boolean): WritableStream<unknown> {
+    return new WritableStream<unknown>({
+      start: (controller) => {
+        this.#stopInput = (reason) => controller.error(reason);
+        this.start();
+      },
+      write: (item) => {
+        this.offer(item);
+        return this.hasRoom ? undefined : this.waitForRoom();
+      },
+      close: () => {
+        this.endInput(false, undefined);
+        return closeWaitsForProcessing ? this.outcome! : undefined;
+      },
+      abort: (reason) => this.stop(reason, false),
+    }, { highWaterMark: 1 });
+  }
+
+  #itemDone(failed: boolean, value: unknown): void {
+    this.#pending--;
+    if (this.#stopped) return; // skipped, or finished after a hard stop
+    if (failed) {
+      this.stop(value, true);
+      return;
+    }
+    if (this.#results !== null) {
+      this.#results.push(value);
+      this.#wakeResult();
+    }
+    this.#wakeRoom();
+    if (!this.#inputOpen && this.#pending === 0) this.#finish();
+  }
+
+  #pull(controller: ReadableStreamDefaultController<unknown>): Promise<void> | undefined {
+    const results = this.#results!;
+    if (results.length > 0) {
+      controller.enqueue(results.shift());
+      this.#wakeRoom();
+      return undefined;
+    }
+    if (this.#finished) {
+      this.#endStream();
+      return undefined;
+    }
+    return new Promise<void>((resolve) => (this.#resultWaiter = resolve)).then(() =>
+      this.#pull(controller)
+    );
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#queue.closeListeners?.delete(this.#onClose);
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    const ending = this.#ending!;
+    if (this.outcome !== null) {
+      if (ending.failed) this.#reject!(ending.reason);
+      else this.#resolve!();
+      this.#resolve = this.#reject = null;
+    } else if (this.#results!.length === 0) {
+      this.#endStream(); // nothing left to read: end now, even if nobody is reading
+    }
+    this.#wakeResult();
+  }
+
+  #endStream(): void {
+    const stream = this.#stream;
+    if (stream === null || this.#streamDone) return;
+    this.#streamDone = true;
+    const ending = this.#ending!;
+    if (ending.failed) stream.error(ending.reason);
+    else stream.close();
+  }
+
+  #wakeRoom(): void {
+    const wake = this.#roomWaiter;
+    if (wake !== null) {
+      this.#roomWaiter = null;
+      wake();
+    }
+  }
+
+  #wakeResult(): void {
+    const wake = this.#resultWaiter;
+    if (wake !== null) {
+      this.#resultWaiter = null;
+      wake();
+    }
+  }
+}
