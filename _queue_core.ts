@@ -145,6 +145,7 @@ export class QueueCore {
   }
 
   sync(fn: unknown): unknown {
+    if (typeof fn === "function" && this.#isIdleAndEmpty()) return this.#runNow(fn as AnyFunction);
     assertFunction(fn, "sync", "job");
     this.#assertOpen("sync");
     // Only jobs scheduled before this call come first; jobs they schedule come after.
@@ -181,6 +182,7 @@ export class QueueCore {
   }
 
   trySync(fn: unknown): unknown {
+    if (typeof fn === "function" && this.#isIdleAndEmpty()) return this.#runNow(fn as AnyFunction);
     assertFunction(fn, "trySync", "job");
     this.#assertOpen("trySync");
     if (this.state === RUNNING) throw this.#reentrant("trySync");
@@ -365,15 +367,31 @@ export class QueueCore {
 
   /**
    * Calls a job's function with the queue's argument and classifies the
-   * result into `#outcome`, reading `then` inside the `try` so that even a
-   * throwing getter counts as the job's error. Leaves the queue IDLE.
+   * result into `#outcome`. Leaves the queue IDLE.
    */
   #call(fn: AnyFunction, withValue: boolean, value: unknown, signal: unknown): unknown {
     this.state = RUNNING;
+    let result: unknown;
     try {
-      const result = this.hasArg
+      result = this.hasArg
         ? (withValue ? fn(this.arg, value, signal) : fn(this.arg, signal))
         : (withValue ? fn(value, signal) : fn(signal));
+    } catch (error) {
+      this.state = IDLE;
+      this.#outcome = THREW;
+      return error;
+    }
+    result = this.#classify(result);
+    this.state = IDLE;
+    return result;
+  }
+
+  /**
+   * Sets `#outcome` for a job's result. Reading `then` counts as part of the
+   * job (the queue is still RUNNING): a throwing getter is the job's error.
+   */
+  #classify(result: unknown): unknown {
+    try {
       this.#outcome = result === undefined || !isThenable(result)
         ? RETURNED
         : this.#isOwnPromise(result)
@@ -383,9 +401,35 @@ export class QueueCore {
     } catch (error) {
       this.#outcome = THREW;
       return error;
-    } finally {
-      this.state = IDLE;
     }
+  }
+
+  #isIdleAndEmpty(): boolean {
+    return this.state === IDLE && this.jobs.length === 0 && this.front === null && !this.closed;
+  }
+
+  /**
+   * `sync` / `trySync` on an idle, empty, open queue: the hot path. A
+   * primitive result needs no classification.
+   */
+  #runNow(fn: AnyFunction): unknown {
+    this.state = RUNNING;
+    let result: unknown;
+    try {
+      result = this.hasArg ? fn(this.arg) : fn();
+    } catch (error) {
+      this.state = IDLE;
+      this.#settleAfterInline();
+      throw error;
+    }
+    if (result !== null && (typeof result === "object" || typeof result === "function")) {
+      result = this.#classify(result);
+      this.state = IDLE;
+      return this.#inlineResult(result, false);
+    }
+    this.state = IDLE;
+    this.#settleAfterInline();
+    return result;
   }
 
   #runPlain(fn: AnyFunction): void {
@@ -430,7 +474,11 @@ export class QueueCore {
    * an idle queue. With `promised`, errors and results come back as a promise.
    */
   #runInline(fn: AnyFunction, signal: AbortSignal | undefined, promised: boolean): unknown {
-    const result = this.#call(fn, false, undefined, signal);
+    return this.#inlineResult(this.#call(fn, false, undefined, signal), promised);
+  }
+
+  /** Hands an inline job's classified result to its caller. */
+  #inlineResult(result: unknown, promised: boolean): unknown {
     const outcome = this.#outcome;
     if (outcome === HOLDS) {
       // The caller gets a promise of the result; the queue is held until it settles.
@@ -439,12 +487,17 @@ export class QueueCore {
       this.#hold(job, result as PromiseLike<unknown>);
       return promise;
     }
-    if (this.front !== null || this.jobs.length > 0 || this.closeJob !== null) this.settleIdle();
+    this.#settleAfterInline();
     if (outcome === THREW) {
       if (promised) return Promise.reject(result);
       throw result;
     }
     return promised ? Promise.resolve(result) : result;
+  }
+
+  /** After an inline job: settle only if something could have changed (it scheduled, or closed). */
+  #settleAfterInline(): void {
+    if (this.front !== null || this.jobs.length > 0 || this.closeJob !== null) this.settleIdle();
   }
 
   /**
