@@ -77,7 +77,7 @@ export class PipeRun {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    (queue.closeListeners ??= new Set()).add(this.#onClose);
+    queue.addCloseListener(this.#onClose);
     this.#signal = signal;
     signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
@@ -221,7 +221,7 @@ export class PipeRun {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#queue.closeListeners?.delete(this.#onClose);
+    this.#queue.removeCloseListener(this.#onClose);
     this.#signal?.removeEventListener("abort", this.#onAbort);
     const ending = this.#ending!;
     if (this.outcome !== null) {

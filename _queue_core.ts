@@ -39,20 +39,40 @@ export const RUNNING = 1;
 export const ASYNC = 2;
 export const WAITING = 3;
 
-/** What the last `#call` produced. */
+/** What the last `#call` or `#classify` produced (see `outcome`). */
 const RETURNED = 0; // a plain value
 const THREW = 1; // an exception (also from reading a `then` getter)
 const HOLDS = 2; // a promise: the queue is held until it settles
 const FOLLOWS = 3; // this queue's own future or close(): settle with it, without holding
 
+/**
+ * The outcome of the job that just ran. One variable serves all queues: it is
+ * set after the job's own code (and anything it ran on other queues) has
+ * returned, and read right away, before any other job can run.
+ */
+let outcome = RETURNED;
+
+/** The `arg` of a bare JobQueue: its jobs receive no data argument. */
+export const NO_ARG: unique symbol = Symbol("no argument");
+
 type Entry = AnyFunction | Job;
 
-export class QueueCore {
+/** State that only closing queues (or queues with pipes) need. */
+interface CloseState {
+  /** Told when close() is called (pipes stop reading then). */
+  listeners: Set<() => void> | null;
+  /** Settles the close() promise once the queue has drained. */
+  job: Job | null;
+  promise: Promise<void> | null;
+}
+
+/**
+ * One queue: its jobs are the ring it extends (aborted entries included
+ * until they reach the head).
+ */
+export class QueueCore extends Ring<Entry> {
   readonly scheduler: SchedulerCore;
-  /** What the queue serves, for messages: "Desync" or "JobQueue". */
-  readonly label: string;
-  /** Whether jobs receive `arg` (a Desync's data cell) as their first argument. */
-  readonly hasArg: boolean;
+  /** What jobs receive first: a Desync's data cell, or NO_ARG. */
   readonly arg: unknown;
   onError: ErrorHandler | undefined;
 
@@ -61,8 +81,6 @@ export class QueueCore {
   scheduled = false;
   /** On the scheduler's pull list. */
   pullQueued = false;
-  /** Jobs waiting to start, aborted ones included until they reach the head. */
-  readonly jobs: Ring<Entry> = new Ring<Entry>();
   /** Aborted jobs still in the ring. */
   aborted = 0;
   /** Queued jobs that cannot run synchronously: `suspend`, `after` with a pending input. */
@@ -76,47 +94,51 @@ export class QueueCore {
   /** An `after` job whose input settled: it runs before the ring's next entry. */
   front: Job | null = null;
   closed = false;
-  closeJob: Job | null = null;
-  closePromise: Promise<void> | null = null;
-  /** Told when close() is called (pipes stop reading then). */
-  closeListeners: Set<() => void> | null = null;
-  #outcome = RETURNED;
-  #onSettled: ((value: unknown) => void) | null = null;
-  #onFailed: ((reason: unknown) => void) | null = null;
+  #close: CloseState | null = null;
+  /** The callbacks that end an async job; one job is in flight at a time, so one pair serves all. */
+  #settlers: { ok: (value: unknown) => void; failed: (reason: unknown) => void } | null = null;
 
-  constructor(
-    scheduler: SchedulerCore,
-    label: string,
-    hasArg: boolean,
-    arg: unknown,
-    onError: ErrorHandler | undefined,
-  ) {
+  constructor(scheduler: SchedulerCore, arg: unknown, onError: ErrorHandler | undefined) {
+    super();
     this.scheduler = scheduler;
-    this.label = label;
-    this.hasArg = hasArg;
     this.arg = arg;
     this.onError = onError;
   }
 
+  /** What the queue serves, for messages. */
+  get label(): string {
+    return this.arg === NO_ARG ? "JobQueue" : "Desync";
+  }
+
   /** Jobs waiting to start, not counting aborted ones. */
   get size(): number {
-    return this.jobs.length - this.aborted;
+    return this.length - this.aborted;
   }
 
   /** How many jobs left the ring (ran, or were dropped as aborted). */
   get dequeued(): number {
-    return this.enqueued - this.jobs.length;
+    return this.enqueued - this.length;
+  }
+
+  /** Registers a listener told when close() is called. */
+  addCloseListener(listener: () => void): void {
+    const close = this.#close ??= { listeners: null, job: null, promise: null };
+    (close.listeners ??= new Set()).add(listener);
+  }
+
+  removeCloseListener(listener: () => void): void {
+    this.#close?.listeners?.delete(listener);
   }
 
   /** Whether a job is waiting to start (aborted entries do not count). */
   hasWork(): boolean {
-    return this.front !== null || this.jobs.length > this.aborted;
+    return this.front !== null || this.length > this.aborted;
   }
 
   /** Whether the next job is within what a caller waits for. */
   isPulled(): boolean {
     if (this.front !== null) return this.front.seq <= this.pullTo;
-    return this.jobs.length > this.aborted && this.dequeued < this.pullTo;
+    return this.length > this.aborted && this.dequeued < this.pullTo;
   }
 
   get suspended(): boolean {
@@ -175,7 +197,7 @@ export class QueueCore {
           `for its promise, or a suspend()); use futureSync() to wait for it`,
       );
     }
-    while (this.front !== null || (this.jobs.length > 0 && this.dequeued < seq)) {
+    while (this.front !== null || (this.length > 0 && this.dequeued < seq)) {
       this.runNext();
       if (this.state !== IDLE) return;
     }
@@ -265,17 +287,18 @@ export class QueueCore {
   }
 
   close(): Promise<void> {
-    if (this.closePromise !== null) return this.closePromise;
+    const state = this.#close ??= { listeners: null, job: null, promise: null };
+    if (state.promise !== null) return state.promise;
     this.closed = true;
     const job = new Job(KIND_FUTURE, null, undefined);
-    this.closeJob = job;
-    this.closePromise = promiseFor<void>(job);
-    const listeners = this.closeListeners;
-    this.closeListeners = null;
+    state.job = job;
+    const promise = state.promise = promiseFor<void>(job);
+    const listeners = state.listeners;
+    state.listeners = null;
     if (listeners !== null) { for (const listener of listeners) listener(); }
     this.settleIdle();
     this.scheduler.pull(this, this.enqueued); // the caller waits: drive it, as Rust's drop syncs
-    return this.closePromise;
+    return promise;
   }
 
   /**
@@ -316,7 +339,7 @@ export class QueueCore {
       this.#runRecord(front, true);
       return false;
     }
-    const entry = this.jobs.shift()!;
+    const entry = this.shift()!;
     if (typeof entry === "function") {
       this.#runPlain(entry);
       return true;
@@ -354,31 +377,31 @@ export class QueueCore {
       if (this.isPulled()) this.scheduler.pull(this, 0);
       return;
     }
-    if (this.jobs.length > 0) {
-      this.jobs.clear(); // only aborted entries are left
+    if (this.length > 0) {
+      this.clear(); // only aborted entries are left
       this.aborted = 0;
     }
-    const closeJob = this.closeJob;
-    if (closeJob !== null) {
-      this.closeJob = null;
+    const closeJob = this.#close?.job;
+    if (closeJob) {
+      this.#close!.job = null;
       closeJob.fulfil(undefined);
     }
   }
 
   /**
    * Calls a job's function with the queue's argument and classifies the
-   * result into `#outcome`. Leaves the queue IDLE.
+   * result into `outcome`. Leaves the queue IDLE.
    */
   #call(fn: AnyFunction, withValue: boolean, value: unknown, signal: unknown): unknown {
     this.state = RUNNING;
     let result: unknown;
     try {
-      result = this.hasArg
+      result = this.arg !== NO_ARG
         ? (withValue ? fn(this.arg, value, signal) : fn(this.arg, signal))
         : (withValue ? fn(value, signal) : fn(signal));
     } catch (error) {
       this.state = IDLE;
-      this.#outcome = THREW;
+      outcome = THREW;
       return error;
     }
     result = this.#classify(result);
@@ -387,25 +410,25 @@ export class QueueCore {
   }
 
   /**
-   * Sets `#outcome` for a job's result. Reading `then` counts as part of the
+   * Sets `outcome` for a job's result. Reading `then` counts as part of the
    * job (the queue is still RUNNING): a throwing getter is the job's error.
    */
   #classify(result: unknown): unknown {
     try {
-      this.#outcome = result === undefined || !isThenable(result)
+      outcome = result === undefined || !isThenable(result)
         ? RETURNED
         : this.#isOwnPromise(result)
         ? FOLLOWS
         : HOLDS;
       return result;
     } catch (error) {
-      this.#outcome = THREW;
+      outcome = THREW;
       return error;
     }
   }
 
   #isIdleAndEmpty(): boolean {
-    return this.state === IDLE && this.jobs.length === 0 && this.front === null && !this.closed;
+    return this.state === IDLE && this.length === 0 && this.front === null && !this.closed;
   }
 
   /**
@@ -416,7 +439,7 @@ export class QueueCore {
     this.state = RUNNING;
     let result: unknown;
     try {
-      result = this.hasArg ? fn(this.arg) : fn();
+      result = this.arg !== NO_ARG ? fn(this.arg) : fn();
     } catch (error) {
       this.state = IDLE;
       this.#settleAfterInline();
@@ -434,18 +457,18 @@ export class QueueCore {
 
   #runPlain(fn: AnyFunction): void {
     const result = this.#call(fn, false, undefined, undefined);
-    if (this.#outcome !== RETURNED) this.#settleBackground(null, result);
+    if (outcome !== RETURNED) this.#settleBackground(null, result);
   }
 
   #runRecord(job: Job, withValue: boolean): void {
     const result = this.#call(job.fn!, withValue, job.value, job.signal);
-    if (this.#outcome === RETURNED) job.fulfil(result);
+    if (outcome === RETURNED) job.fulfil(result);
     else this.#settleBackground(job, result);
   }
 
   /** Routes a background job's non-plain outcome. */
   #settleBackground(job: Job | null, result: unknown): void {
-    switch (this.#outcome) {
+    switch (outcome) {
       case THREW:
         this.fail(job, result);
         break;
@@ -479,8 +502,8 @@ export class QueueCore {
 
   /** Hands an inline job's classified result to its caller. */
   #inlineResult(result: unknown, promised: boolean): unknown {
-    const outcome = this.#outcome;
-    if (outcome === HOLDS) {
+    const kind = outcome;
+    if (kind === HOLDS) {
       // The caller gets a promise of the result; the queue is held until it settles.
       const job = new Job(KIND_FUTURE, null, undefined);
       const promise = promiseFor<unknown>(job);
@@ -488,7 +511,7 @@ export class QueueCore {
       return promise;
     }
     this.#settleAfterInline();
-    if (outcome === THREW) {
+    if (kind === THREW) {
       if (promised) return Promise.reject(result);
       throw result;
     }
@@ -497,7 +520,7 @@ export class QueueCore {
 
   /** After an inline job: settle only if something could have changed (it scheduled, or closed). */
   #settleAfterInline(): void {
-    if (this.front !== null || this.jobs.length > 0 || this.closeJob !== null) this.settleIdle();
+    if (this.front !== null || this.length > 0 || this.closed) this.settleIdle();
   }
 
   /**
@@ -506,7 +529,10 @@ export class QueueCore {
    * holding would deadlock, and no code of the job is pending inside them.
    */
   #isOwnPromise(thenable: unknown): boolean {
-    return thenable === this.closePromise || futures.queueOf(thenable) === this;
+    const close = this.#close;
+    if (close !== null && thenable === close.promise) return true;
+    // Native promises (what async jobs return) are never SchedulerFutures.
+    return !(thenable instanceof Promise) && futures.queueOf(thenable) === this;
   }
 
   #hold(job: Job | null, thenable: PromiseLike<unknown>): void {
@@ -514,10 +540,11 @@ export class QueueCore {
     this.current = job;
     this.scheduler.inFlight++;
     // One job is in flight per queue, so one pair of callbacks serves them all.
-    Promise.resolve(thenable).then(
-      this.#onSettled ??= (value) => this.#finishAsync(false, value),
-      this.#onFailed ??= (reason) => this.#finishAsync(true, reason),
-    );
+    const settlers = this.#settlers ??= {
+      ok: (value) => this.#finishAsync(false, value),
+      failed: (reason) => this.#finishAsync(true, reason),
+    };
+    Promise.resolve(thenable).then(settlers.ok, settlers.failed);
   }
 
   #finishAsync(failed: boolean, value: unknown): void {
@@ -588,9 +615,9 @@ export class QueueCore {
 
   /** Whether a job up to `seq` is known to be async (only called when `knownAsync > 0`). */
   #knownAsyncThrough(seq: number): boolean {
-    const count = Math.min(seq - this.dequeued, this.jobs.length);
+    const count = Math.min(seq - this.dequeued, this.length);
     for (let i = 0; i < count; i++) {
-      const entry = this.jobs.at(i);
+      const entry = this.at(i);
       if (
         typeof entry !== "function" && entry!.status === PENDING &&
         (entry!.kind === KIND_SUSPEND ||
@@ -605,7 +632,7 @@ export class QueueCore {
   // ------------------------------------------------------------------ queueing
 
   #push(entry: Entry): void {
-    this.jobs.push(entry);
+    this.push(entry);
     this.enqueued++;
     if (this.state === IDLE && !this.scheduled) this.scheduler.markReady(this);
   }

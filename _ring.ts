@@ -5,10 +5,18 @@
 const MIN_CAPACITY = 8;
 /** Buffers up to this size are always kept (larger ones shrink to fit the last burst). */
 const RETAIN_CAPACITY = 16;
+/**
+ * The buffer of every empty ring: never written (capacity 0 forces a grow
+ * first), so idle queues share it instead of holding an array each.
+ */
+const NO_ITEMS: never[] = [];
 
-/** FIFO ring buffer used for job queues and the scheduler's ready list. */
+/**
+ * FIFO ring buffer: the scheduler's lists, and (as their base class) the job
+ * queues themselves, which saves an object and a pointer hop per job.
+ */
 export class Ring<T> {
-  #items: (T | undefined)[] = [];
+  #items: (T | undefined)[] = NO_ITEMS;
   #mask = -1;
   #head = 0;
   #length = 0;
@@ -51,7 +59,7 @@ export class Ring<T> {
 
   /** Removes every item. */
   clear(): void {
-    this.#items = [];
+    this.#items = NO_ITEMS;
     this.#mask = -1;
     this.#head = 0;
     this.#length = 0;

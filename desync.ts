@@ -122,7 +122,7 @@ export class Desync<T> {
     const onError = options?.onError;
     if (onError !== undefined) assertFunction(onError, "new Desync", "options.onError");
     this.#ref = { value: initial };
-    this.#queue = new QueueCore(schedulerCore, "Desync", true, this.#ref, onError);
+    this.#queue = new QueueCore(schedulerCore, this.#ref, onError);
   }
 
   static {
