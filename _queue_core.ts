@@ -554,6 +554,9 @@ export class QueueCore extends Ring<Entry> {
     this.scheduler.inFlight--;
     if (failed) this.fail(job, value);
     else job?.fulfil(value);
+    // Already in a microtask: go on with this queue's next jobs here when
+    // allowed, rather than through the ready list and another microtask.
+    if (this.hasWork()) this.scheduler.continueQueue(this);
     this.settleIdle();
     this.scheduler.progressed();
   }

@@ -106,6 +106,22 @@ export class SchedulerCore {
     return ++this.#ticks < this.#clockEvery || !this.#budgetSpent();
   }
 
+  /**
+   * Runs up to a slice of `queue`'s background jobs right now, from the
+   * microtask that released it, unless a drain is running (it will get
+   * there), the concurrency budget is full, this is manual mode, or the time
+   * window says the event loop is due a turn. The caller settles the queue.
+   */
+  continueQueue(queue: QueueCore): void {
+    if (this.#draining || this.inFlight >= this.maxConcurrency || this.#mustYield()) return;
+    let ran = 0;
+    while (queue.state === IDLE && queue.hasWork()) {
+      queue.runNext();
+      if (++ran === SLICE) break;
+    }
+    if ((this.#ticks += ran) >= this.#clockEvery) this.#budgetSpent();
+  }
+
   /** A held queue was released: others may have waited for budget, runUntilIdle for progress. */
   progressed(): void {
     if (this.ready.length > 0 && this.inFlight < this.maxConcurrency) this.requestDrain();
