@@ -1,5 +1,5 @@
 // Copyright 2026 the desync authors. MIT license.
-// Scenario 7, pipes: the per-item cost of moving 10,000 items from a
+// Scenario 7, pipes: the per-item cost of moving N = 10,000 items from a
 // ReadableStream through a Desync, against what the platform does without
 // one. Every case sums the same items; the baselines have no ordering or
 // exclusivity guarantees to keep, so the ratio is the price of those.
@@ -13,8 +13,10 @@
 
 import { Desync } from "../mod.ts";
 import { pipe, pipeIn, sink, transform } from "../pipe.ts";
+import { count, RUNS, size } from "./_shared.ts";
 
-const N = 10_000;
+const N = size(10_000, 500);
+const group = `pipe N=${count(N)} items`;
 const items = Array.from({ length: N }, (_, i) => i);
 const source = () => ReadableStream.from(items);
 const add = (total: { value: number }, item: number) => (total.value += item);
@@ -24,9 +26,10 @@ async function drain(stream: ReadableStream<unknown>): Promise<void> {
 }
 
 Deno.bench({
-  name: "async-iterator loop",
-  group: "pipe 10k items",
+  name: "async-iterator loop · for await",
+  group,
   baseline: true,
+  ...RUNS,
   async fn() {
     let total = 0;
     for await (const item of source()) total += item;
@@ -35,40 +38,45 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "identity TransformStream",
-  group: "pipe 10k items",
+  name: "identity TransformStream · pipeThrough(new TransformStream())",
+  group,
+  ...RUNS,
   async fn() {
     await drain(source().pipeThrough(new TransformStream()));
   },
 });
 
 Deno.bench({
-  name: "desync pipeIn",
-  group: "pipe 10k items",
+  name: "desync: pipeIn(desync, source, process)",
+  group,
+  ...RUNS,
   async fn() {
     await pipeIn(new Desync(0), source(), add);
   },
 });
 
 Deno.bench({
-  name: "desync pipe",
-  group: "pipe 10k items",
+  name: "desync: pipe(desync, source, process)",
+  group,
+  ...RUNS,
   async fn() {
     await drain(pipe(new Desync(0), source(), add));
   },
 });
 
 Deno.bench({
-  name: "desync sink (pipeTo)",
-  group: "pipe 10k items",
+  name: "desync: pipeTo(desync.sink(process))",
+  group,
+  ...RUNS,
   async fn() {
     await source().pipeTo(sink(new Desync(0), add));
   },
 });
 
 Deno.bench({
-  name: "desync transform (pipeThrough)",
-  group: "pipe 10k items",
+  name: "desync: pipeThrough(desync.transform(process))",
+  group,
+  ...RUNS,
   async fn() {
     await drain(source().pipeThrough(transform(new Desync(0), add)));
   },

@@ -1,0 +1,101 @@
+// Copyright 2026 the desync authors. MIT license.
+// Runs the benchmark suite and writes the report:
+//
+//   deno task bench:report   # full run -> docs/benchmarks.{json,md,svg}
+//   deno task bench:smoke    # tiny run -> .bench-out/smoke/benchmarks.{json,md,svg}
+//
+// Steps: `deno bench --json bench/` (in smoke mode with DESYNC_BENCH_SMOKE=1),
+// then bench/memory.ts (one process per memory case), then the machine and
+// versions; all of it goes to benchmarks.json, from which bench/_render.ts
+// writes benchmarks.md and benchmarks.svg. `--render-only` skips the run and
+// re-renders from an existing benchmarks.json (the output is a function of
+// that file alone). Exits non-zero if any bench case fails.
+
+import { type BenchJson, renderMarkdown, renderSvg, type Results } from "./_render.ts";
+import { measureAll, memorySizes } from "./memory.ts";
+
+const root = new URL("..", import.meta.url);
+const args = new Set(Deno.args);
+const smoke = args.has("--smoke");
+const outDir = new URL(smoke ? ".bench-out/smoke/" : "docs/", root);
+
+async function runBench(): Promise<BenchJson> {
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  if (smoke) env.DESYNC_BENCH_SMOKE = "1";
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["bench", "--json", "--allow-env=DESYNC_BENCH_SMOKE", "bench/"],
+    cwd: root,
+    env,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const output = await child.output();
+  const text = new TextDecoder().decode(output.stdout);
+  if (!output.success) {
+    console.error(text);
+    throw new Error(`deno bench failed (exit code ${output.code})`);
+  }
+  return JSON.parse(text) as BenchJson;
+}
+
+function cpuModel(fallback: string): string {
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    const match = info.match(/^model name\s*:\s*(.+)$/m);
+    if (match) return match[1].trim();
+  } catch {
+    // not Linux, or no permission: use what deno bench reported
+  }
+  return fallback;
+}
+
+function packageVersions(): Record<string, string> {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("deno.json", root))) as {
+    imports?: Record<string, string>;
+  };
+  const versions: Record<string, string> = {};
+  for (const [name, specifier] of Object.entries(config.imports ?? {}).sort()) {
+    const match = specifier.match(/^npm:(@?[^@]+)@(.+)$/);
+    if (match) versions[name] = match[2];
+  }
+  return versions;
+}
+
+async function run(): Promise<Results> {
+  const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  console.error(`::: deno bench${smoke ? " (smoke)" : ""}`);
+  const bench = await runBench();
+  console.error(`::: memory${smoke ? " (smoke)" : ""}`);
+  const memory = await measureAll(memorySizes(smoke));
+  return {
+    date,
+    mode: smoke ? "smoke" : "full",
+    machine: {
+      cpu: cpuModel(bench.cpu),
+      logicalCpus: navigator.hardwareConcurrency,
+      memoryGiB: Deno.systemMemoryInfo().total / 2 ** 30,
+      os: `${Deno.build.os} ${Deno.osRelease()} (${Deno.build.arch})`,
+    },
+    versions: {
+      deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      typescript: Deno.version.typescript,
+      packages: packageVersions(),
+    },
+    bench,
+    memory,
+  };
+}
+
+const jsonFile = new URL("benchmarks.json", outDir);
+let results: Results;
+if (args.has("--render-only")) {
+  results = JSON.parse(Deno.readTextFileSync(jsonFile)) as Results;
+} else {
+  results = await run();
+  Deno.mkdirSync(outDir, { recursive: true });
+  Deno.writeTextFileSync(jsonFile, JSON.stringify(results, null, 2) + "\n");
+}
+Deno.writeTextFileSync(new URL("benchmarks.md", outDir), renderMarkdown(results));
+Deno.writeTextFileSync(new URL("benchmarks.svg", outDir), renderSvg(results));
+console.error(`::: wrote ${outDir.pathname}benchmarks.{json,md,svg}`);
