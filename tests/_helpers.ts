@@ -53,3 +53,118 @@ export class OverlapDetector {
     this.active--;
   }
 }
+
+/**
+ * The Node-style `process` of Node and Bun. Deno has one too, but like
+ * browsers it reports uncaught errors and unhandled rejections as global
+ * "error" and "unhandledrejection" events, which the tests use there.
+ */
+interface ProcessEvents {
+  versions: { deno?: string };
+  listeners(event: string): ((...args: unknown[]) => void)[];
+  removeAllListeners(event: string): void;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  removeListener(event: string, listener: (...args: unknown[]) => void): void;
+}
+const nodeProcess = (globalThis as { process?: ProcessEvents }).process;
+const usesProcessEvents = typeof nodeProcess?.on === "function" &&
+  nodeProcess.versions?.deno === undefined;
+
+/** Listens for `event` on Node's/Bun's process, as the only listener, until stopped. */
+function listenOnProcess(
+  process: ProcessEvents,
+  event: string,
+  listener: (value: unknown) => void,
+): () => void {
+  // The test runner's own listener would count the error against the test.
+  const others = process.listeners(event);
+  process.removeAllListeners(event);
+  const own = (value: unknown) => listener(value);
+  process.on(event, own);
+  return () => {
+    process.removeListener(event, own);
+    for (const other of others) process.on(event, other);
+  };
+}
+
+/**
+ * Calls `listener` with each error that reaches `reportError` (Deno, browsers:
+ * a global "error" event; Bun: the process's "uncaughtException") or, where
+ * there is no `reportError` (Node), the library's fallback of throwing it in
+ * a microtask ("uncaughtException"). The error counts as handled. Returns a
+ * function that stops listening.
+ */
+export function onReportedError(
+  listener: (error: unknown) => void,
+): () => void {
+  if (usesProcessEvents) {
+    return listenOnProcess(nodeProcess!, "uncaughtException", listener);
+  }
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    listener(event.error);
+  };
+  globalThis.addEventListener("error", onError);
+  return () => globalThis.removeEventListener("error", onError);
+}
+
+/**
+ * Calls `listener` with the reason of each unhandled promise rejection
+ * (a global "unhandledrejection" event, or the process's
+ * "unhandledRejection" on Node and Bun), which then counts as handled.
+ * Returns a function that stops listening.
+ */
+export function onUnhandledRejection(
+  listener: (reason: unknown) => void,
+): () => void {
+  if (usesProcessEvents) {
+    return listenOnProcess(nodeProcess!, "unhandledRejection", listener);
+  }
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    listener(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  return () => globalThis.removeEventListener("unhandledrejection", onUnhandled);
+}
+
+/**
+ * `ReadableStream.from(source)`: the runtime's own where it has one (Deno,
+ * Node, Bun), else the same stream built as the Streams spec builds it
+ * (Chromium has no `ReadableStream.from`): highWaterMark 0, each pull takes
+ * the iterator's next value (awaited, for a sync iterable), and cancel calls
+ * the iterator's `return(reason)`.
+ */
+export function streamFrom<T>(
+  source: Iterable<T> | AsyncIterable<T>,
+): ReadableStream<T> {
+  const from = (ReadableStream as { from?: (source: unknown) => ReadableStream<T> }).from;
+  if (typeof from === "function") return from.call(ReadableStream, source);
+  const isAsync = Symbol.asyncIterator in source;
+  const iterator = isAsync
+    ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
+    : (source as Iterable<T>)[Symbol.iterator]();
+  return new ReadableStream<T>({
+    async pull(controller) {
+      const result = await iterator.next();
+      if (result.done) controller.close();
+      else controller.enqueue(isAsync ? result.value : await result.value);
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** `Array.fromAsync(source)`: the runtime's own where it has one, else a for-await loop (Node 20). */
+export async function collect<T>(
+  source: AsyncIterable<T> | Iterable<T>,
+): Promise<T[]> {
+  const fromAsync = (Array as { fromAsync?: (source: unknown) => Promise<T[]> }).fromAsync;
+  if (typeof fromAsync === "function") {
+    return await fromAsync.call(Array, source);
+  }
+  const items: T[] = [];
+  for await (const item of source) items.push(item);
+  return items;
+}

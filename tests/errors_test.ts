@@ -6,21 +6,24 @@
 import assert from "node:assert/strict";
 import { Desync, Scheduler } from "../mod.ts";
 import { desync, futureSync } from "../scheduler.ts";
-import { deferred, errorSink, flushMicrotasks, nextMacrotask } from "./_helpers.ts";
+import {
+  deferred,
+  errorSink,
+  flushMicrotasks,
+  nextMacrotask,
+  onReportedError,
+  onUnhandledRejection,
+} from "./_helpers.ts";
 
-/** Captures what reaches `reportError` (Deno dispatches it as an "error" event). */
+/** Captures what reaches `reportError` (or Node's fallback: see onReportedError). */
 async function captureReported(body: () => Promise<void>): Promise<unknown[]> {
   const reported: unknown[] = [];
-  const listener = (event: ErrorEvent) => {
-    event.preventDefault();
-    reported.push(event.error);
-  };
-  globalThis.addEventListener("error", listener);
+  const stop = onReportedError((error) => void reported.push(error));
   try {
     await body();
     await nextMacrotask();
   } finally {
-    globalThis.removeEventListener("error", listener);
+    stop();
   }
   return reported;
 }
@@ -137,11 +140,7 @@ Deno.test("a detached future's error goes to the handler, with no unhandled reje
   const { errors, handler } = errorSink();
   const data = new Desync(0, { onError: handler });
   const unhandled: unknown[] = [];
-  const onUnhandled = (event: PromiseRejectionEvent) => {
-    event.preventDefault();
-    unhandled.push(event.reason);
-  };
-  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  const stop = onUnhandledRejection((reason) => void unhandled.push(reason));
   try {
     data.futureDesync(() => {
       throw new Error("detached failure");
@@ -150,7 +149,7 @@ Deno.test("a detached future's error goes to the handler, with no unhandled reje
     await data.futureSync(() => {});
     await nextMacrotask();
   } finally {
-    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    stop();
   }
   assert.deepEqual(errors.map((e) => (e as Error).message), ["detached failure", "input failed"]);
   assert.deepEqual(unhandled, []);
@@ -159,11 +158,7 @@ Deno.test("a detached future's error goes to the handler, with no unhandled reje
 Deno.test("a failed future that nobody awaits or detaches raises an unhandled rejection", async () => {
   const data = new Desync(0);
   const unhandled: unknown[] = [];
-  const onUnhandled = (event: PromiseRejectionEvent) => {
-    event.preventDefault();
-    unhandled.push(event.reason);
-  };
-  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  const stop = onUnhandledRejection((reason) => void unhandled.push(reason));
   try {
     data.futureDesync(() => {
       throw new Error("forgotten");
@@ -171,7 +166,7 @@ Deno.test("a failed future that nobody awaits or detaches raises an unhandled re
     await data.futureSync(() => {});
     await nextMacrotask();
   } finally {
-    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    stop();
   }
   assert.deepEqual(unhandled.map((e) => (e as Error).message), ["forgotten"]);
 });
@@ -195,11 +190,7 @@ Deno.test("after(): an input that rejects before its turn is not an unhandled re
   const gate = deferred();
   const held = data.futureSync(() => gate.promise);
   const unhandled: unknown[] = [];
-  const onUnhandled = (event: PromiseRejectionEvent) => {
-    event.preventDefault();
-    unhandled.push(event.reason);
-  };
-  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  const stop = onUnhandledRejection((reason) => void unhandled.push(reason));
   try {
     const future = data.after(Promise.reject(new Error("early")), () => "never");
     await nextMacrotask(); // the rejection happened long before the job's turn
@@ -207,7 +198,7 @@ Deno.test("after(): an input that rejects before its turn is not an unhandled re
     await held;
     await assert.rejects(future, /early/);
   } finally {
-    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    stop();
   }
   assert.deepEqual(unhandled, []);
 });

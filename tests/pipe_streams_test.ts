@@ -4,12 +4,12 @@
 import assert from "node:assert/strict";
 import { ClosedError, Desync } from "../mod.ts";
 import { sink, transform } from "../pipe.ts";
-import { deferred, delay } from "./_helpers.ts";
+import { collect, deferred, delay, streamFrom } from "./_helpers.ts";
 import { counter } from "./_streams.ts";
 
 Deno.test("sink: pipeTo resolves once every chunk was processed, in order", async () => {
   const log = new Desync<number[]>([]);
-  await ReadableStream.from([1, 2, 3, 4]).pipeTo(log.sink(async (l, n) => {
+  await streamFrom([1, 2, 3, 4]).pipeTo(log.sink(async (l, n) => {
     await delay(n % 2);
     l.value.push(n);
   }));
@@ -94,12 +94,12 @@ Deno.test("sink: aborting the writer stops processing", async () => {
 
 Deno.test("transform: pipeThrough yields one result per chunk, in order", async () => {
   const total = new Desync(0);
-  const running = ReadableStream.from([5, 10, 20])
+  const running = streamFrom([5, 10, 20])
     .pipeThrough(transform(total, async (t, n: number) => {
       await Promise.resolve();
       return (t.value += n);
     }));
-  assert.deepEqual(await Array.fromAsync(running), [5, 15, 35]);
+  assert.deepEqual(await collect(running), [5, 15, 35]);
 });
 
 Deno.test("transform: cancelling the output cancels the upstream source", async () => {

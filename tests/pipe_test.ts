@@ -4,7 +4,15 @@
 import assert from "node:assert/strict";
 import { ClosedError, Desync, Scheduler } from "../mod.ts";
 import { pipe, pipeIn } from "../pipe.ts";
-import { deferred, delay, errorSink, flushMicrotasks, OverlapDetector } from "./_helpers.ts";
+import {
+  collect,
+  deferred,
+  delay,
+  errorSink,
+  flushMicrotasks,
+  OverlapDetector,
+  streamFrom,
+} from "./_helpers.ts";
 import { channel, counter } from "./_streams.ts";
 
 async function* generate<T>(items: T[], onFinally?: () => void): AsyncGenerator<T> {
@@ -22,7 +30,7 @@ Deno.test("pipeIn reads arrays, iterables, ReadableStreams and async iterables i
   const sources = [
     () => [1, 2, 3],
     () => new Set([1, 2, 3]),
-    () => ReadableStream.from([1, 2, 3]),
+    () => streamFrom([1, 2, 3]),
     () => generate([1, 2, 3]),
   ];
   for (const source of sources) {
@@ -67,7 +75,7 @@ Deno.test("async process: one item at a time, across awaits, in order", async ()
     detector.leave();
     return n * 10;
   });
-  assert.deepEqual(await Array.fromAsync(results), [10, 20, 30, 40, 50, 60, 70, 80]);
+  assert.deepEqual(await collect(results), [10, 20, 30, 40, 50, 60, 70, 80]);
   assert.equal(detector.overlaps, 0);
   assert.deepEqual(list.sync((l) => l.value), [1, 2, 3, 4, 5, 6, 7, 8]);
 });
@@ -321,7 +329,7 @@ Deno.test("pipe functions check their arguments at the call site", () => {
     );
   }
   assert.throws(() => pipeIn(data, [], () => {}, { signal: 1 as never }), /"options.signal"/);
-  const locked = ReadableStream.from([1]);
+  const locked = streamFrom([1]);
   locked.getReader();
   assert.throws(() => pipeIn(data, locked, () => {}), /pipeIn\(\): "source" cannot be read/);
   assert.equal(data.queued, 0);

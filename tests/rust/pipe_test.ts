@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Desync } from "../../mod.ts";
 import { pipe, pipeIn } from "../../pipe.ts";
+import { streamFrom } from "../_helpers.ts";
 import { channel, counter } from "../_streams.ts";
 import { delay, withTimeout } from "./_port.ts";
 
@@ -38,7 +39,7 @@ async function pipeThrough(): Promise<void> {
 Deno.test("§3.9 tests/pipe.rs", async (t) => {
   await t.step("pipe_in_simple_stream", async () => {
     const collected = new Desync<number[]>([]);
-    await pipeIn(collected, ReadableStream.from([1, 2, 3]), (c, n) => void c.value.push(n));
+    await pipeIn(collected, streamFrom([1, 2, 3]), (c, n) => void c.value.push(n));
     assert.deepEqual(collected.sync((c) => c.value), [1, 2, 3]);
   });
 

@@ -1,0 +1,91 @@
+// Copyright 2026 the desync authors. MIT license.
+// Tests that check a runtime-specific feature, and where they are skipped.
+// Every skip is printed with its reason by the runner; nothing is skipped
+// silently. A test is matched by its exact name (the first argument of
+// Deno.test); Deno itself never reads this file.
+
+import type { RuntimeInfo } from "./deno_shim.ts";
+
+interface Skip {
+  /** The test's exact name, or a pattern for names that carry numbers. */
+  test: string | RegExp;
+  /** Whether to skip it on this runtime. */
+  when: (runtime: RuntimeInfo) => boolean;
+  /** Printed next to the skipped test. */
+  reason: string;
+}
+
+const everywhere = () => true;
+
+export const SKIPS: readonly Skip[] = [
+  {
+    test: "Deno.inspect shows the data and state",
+    when: everywhere,
+    reason: "checks Deno.inspect, Deno's own inspector (Symbol.for('Deno.customInspect')), " +
+      "which only Deno has; the node:util output is checked by the next test",
+  },
+  {
+    test: "node:util inspect shows the same",
+    when: (runtime) => runtime.name === "chromium",
+    reason: "checks node:util's inspect (Symbol.for('nodejs.util.inspect.custom')), a Node API " +
+      "that Deno, Node and Bun have and a browser has not",
+  },
+  {
+    test: "an aborted after() waiting on a pending promise releases its job (and abort reason)",
+    when: () => typeof (globalThis as { gc?: unknown }).gc !== "function",
+    reason: "needs gc(), which this runtime was not started with (Deno: --v8-flags=--expose-gc, " +
+      "Node: --expose-gc, Chromium: --js-flags=--expose-gc, Bun: Bun.gc(true)); the test would " +
+      "return early",
+  },
+  {
+    test:
+      /^soak: .* the heap returns to its baseline$|^a drained backlog does not keep its queue's memory$/,
+    when: (runtime) => runtime.name === "chromium",
+    reason: "measures the heap with Deno.memoryUsage() (Node, Bun: process.memoryUsage()); a " +
+      "page has no such measure (performance.memory is Chrome-only, coarse and rounded)",
+  },
+  {
+    test: /^soak: .* the heap returns to its baseline$/,
+    when: (runtime) => runtime.name === "bun",
+    reason: "its 2 MB bound fits V8's heap accounting (Deno, Node: +0.2 to 0.6 MB); on Bun " +
+      "(JSC) heapUsed after Bun.gc(true) stays 4.6 to 8.3 MB up, and 10,000 Desyncs x 100 jobs " +
+      "alone leave +6.5 MB run from the .ts sources but +0.3 MB run bundled, while the " +
+      "WeakRef/FinalizationRegistry test below finds every object collected",
+  },
+  ...[
+    "handler precedence: Desync onError, then scheduler onError, then reportError",
+    "a throwing handler does not hide either error: both reach reportError",
+    "a failed future that nobody awaits or detaches raises an unhandled rejection",
+  ].map((test) => ({
+    test,
+    when: (runtime: RuntimeInfo) => runtime.runner === "bun:test",
+    reason: "expects an error to reach reportError or to be an unhandled rejection, which " +
+      "bun test claims as a failure of the running test before any listener of the test's " +
+      "(process.on, addEventListener) sees it; run in a plain bun process instead (bun_process.ts)",
+  })),
+];
+
+/** The reason to skip `test` on `runtime`, or undefined to run it. */
+export function skipReason(
+  test: string,
+  runtime: RuntimeInfo,
+): string | undefined {
+  return SKIPS.find((skip) => matches(skip, test) && skip.when(runtime))?.reason;
+}
+
+function matches(skip: Skip, test: string): boolean {
+  return typeof skip.test === "string" ? skip.test === test : skip.test.test(test);
+}
+
+/** Tests that bun test must skip and a plain bun process can run (bun_process.ts). */
+export function bunProcessTests(): Set<string> {
+  const under = (runner: RuntimeInfo["runner"]): RuntimeInfo => ({
+    name: "bun",
+    version: "",
+    runner,
+  });
+  return new Set(
+    SKIPS.filter((skip) => skip.when(under("bun:test")) && !skip.when(under("adapter")))
+      .map((skip) => skip.test as string),
+  );
+}
