@@ -39,6 +39,8 @@ export class Job {
   inputStatus = PENDING;
   /** Its future was detached: a failure goes to the error handler too. */
   detached = false;
+  /** It was aborted (a cancellation, never reported as an error). */
+  cancelled = false;
   /** For `after`: how the input's reactions reach this job; emptied when it settles. */
   inputCell: { job: Job | null } | null = null;
 
@@ -55,6 +57,13 @@ export class Job {
     const resolve = this.resolve;
     this.#release();
     resolve?.(value);
+  }
+
+  /** Rejects the job's promise with its signal's reason: a cancellation, not a failure. */
+  cancel(reason: unknown): void {
+    if (this.status !== PENDING) return;
+    this.cancelled = true;
+    this.fail(reason);
   }
 
   fail(reason: unknown): void {

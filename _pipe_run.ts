@@ -39,12 +39,15 @@ export class PipeRun {
   readonly #onFailure = (error: unknown) => this.#itemDone(true, error);
   readonly #onClose = () => {
     const closed = new ClosedError("pipe: the Desync was closed before the source ended");
-    this.#stopInput?.(closed);
+    this.#haltInput(closed);
     this.endInput(true, closed);
   };
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => this.stop(this.#signal!.reason, false);
-  /** Stops the input side: cancels the source, or errors the writable. */
+  /**
+   * Stops the input side (cancels the source, or errors the writable); used
+   * at most once, and dropped when the input ended by itself.
+   */
   #stopInput: ((reason: unknown) => void) | null = null;
   #pending = 0;
   #inputOpen = true;
@@ -124,7 +127,7 @@ export class PipeRun {
     this.#ending = { failed: true, reason };
     if (!keepResults) this.#results?.clear();
     this.#abort.abort(reason);
-    this.#stopInput?.(reason);
+    this.#haltInput(reason);
     this.#wakeRoom();
     this.#finish();
   }
@@ -147,13 +150,15 @@ export class PipeRun {
           : read as Step;
         if (!this.#inputOpen) return; // stopped while reading: the consumer wants no more
         if (next.done) {
+          this.#stopInput = null; // exhausted: nothing to cancel any more
           this.endInput(false, undefined);
           return;
         }
         this.offer(next.value);
       }
     } catch (error) {
-      this.endInput(true, error); // the source failed; what it delivered before still runs
+      this.#stopInput = null; // failed: nothing to cancel any more
+      this.endInput(true, error); // what it delivered before still runs
     }
   }
 
@@ -180,11 +185,19 @@ export class PipeRun {
         return this.hasRoom ? undefined : this.waitForRoom();
       },
       close: () => {
+        this.#stopInput = null; // the writer closed it: nothing to stop any more
         this.endInput(false, undefined);
         return closeWaitsForProcessing ? this.outcome! : undefined;
       },
       abort: (reason) => this.stop(reason, false),
     }, { highWaterMark: 1 });
+  }
+
+  /** Stops the input side, once. */
+  #haltInput(reason: unknown): void {
+    const stopInput = this.#stopInput;
+    this.#stopInput = null;
+    stopInput?.(reason);
   }
 
   #itemDone(failed: boolean, value: unknown): void {

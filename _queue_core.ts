@@ -242,7 +242,7 @@ export class QueueCore extends Ring<Entry> {
     this.#assertOpen("futureDesync");
     const job = new Job(KIND_FUTURE, fn as AnyFunction, signal);
     const promise = promiseFor<unknown>(job);
-    if (signal?.aborted) job.fail(signal.reason);
+    if (signal?.aborted) job.cancel(signal.reason);
     else this.#pushJob(job);
     return futures.create(this, job, promise);
   }
@@ -255,7 +255,7 @@ export class QueueCore extends Ring<Entry> {
     const job = new Job(KIND_AFTER, fn as AnyFunction, signal);
     const promise = promiseFor<unknown>(job);
     if (signal?.aborted) {
-      job.fail(signal.reason);
+      job.cancel(signal.reason);
       return futures.create(this, job, promise);
     }
     this.knownAsync++;
@@ -662,19 +662,19 @@ export class QueueCore extends Ring<Entry> {
       this.current = null;
       this.state = IDLE;
       this.scheduler.waiting--;
-      job.fail(reason);
+      job.cancel(reason);
       this.settleIdle();
       this.scheduler.progressed();
     } else if (this.front === job) {
       this.front = null;
-      job.fail(reason);
+      job.cancel(reason);
       this.settleIdle();
     } else if (job.status === PENDING) {
       this.aborted++;
       if (job.kind === KIND_SUSPEND || (job.kind === KIND_AFTER && job.inputStatus === PENDING)) {
         this.knownAsync--;
       }
-      job.fail(reason);
+      job.cancel(reason);
       this.settleIdle();
     }
   }

@@ -204,25 +204,32 @@ export class SchedulerCore {
     }
     this.#draining = true;
     try {
-      // Jobs of the ready pass can pull other queues (a futureSync inside a
-      // job); serve those before leaving, since requestDrain() is a no-op here.
+      // Alternate one round of each list, so that a caller waiting behind a
+      // long backlog does not keep the other queues from their turn; loop
+      // until neither has work, since requestDrain() is a no-op in here.
       do {
-        if (!this.#serve(this.pulls, true)) return;
-        if (this.maxConcurrency > 0 && !this.#serve(this.ready, false)) return;
-      } while (this.pulls.length > 0);
+        if (this.pulls.length > 0 && !this.#serveRound(this.pulls, true)) return;
+        if (this.#readyServable() && !this.#serveRound(this.ready, false)) return;
+      } while (this.pulls.length > 0 || this.#readyServable());
     } finally {
       this.#draining = false;
     }
     if (this.#progressWaiters.length > 0 && this.idle) this.progressed();
   }
 
+  /** Background work can start now. */
+  #readyServable(): boolean {
+    return this.maxConcurrency > 0 && this.ready.length > 0 && this.inFlight < this.maxConcurrency;
+  }
+
   /**
-   * Serves `list` round-robin until it is empty, the time budget is spent or
-   * (for background work) the concurrency budget is full.
+   * Serves one round of `list`: each queue on it (when the round began) runs
+   * up to a slice, stopping early if the time budget is spent or, for
+   * background work, the concurrency budget is full.
    * @returns false when it stopped to yield to the event loop
    */
-  #serve(list: Ring<QueueCore>, pulling: boolean): boolean {
-    while (list.length > 0) {
+  #serveRound(list: Ring<QueueCore>, pulling: boolean): boolean {
+    for (let turns = list.length; turns > 0 && list.length > 0; turns--) {
       if (!pulling && this.inFlight >= this.maxConcurrency) return true;
       const queue = list.shift()!;
       if (pulling) queue.pullQueued = false;

@@ -2,7 +2,8 @@
 // Argument checks shared by every public entry point, so that bad input fails
 // at the call site with a message naming the method and the argument.
 
-function describe(value: unknown): string {
+/** A short description of a bad value for error messages, with its type. */
+export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   const type = typeof value;
@@ -61,14 +62,31 @@ export function assertOptionsObject(options: unknown, method: string): void {
   }
 }
 
-/** Checks a concurrency budget: a non-negative integer or `Infinity`. */
-export function assertConcurrency(value: unknown, name: string): asserts value is number {
+/**
+ * Checks a concurrency budget: a non-negative integer or `Infinity`.
+ * `method` is omitted for a setter, which the argument's name already names.
+ */
+export function assertConcurrency(
+  value: unknown,
+  name: string,
+  method?: string,
+): asserts value is number {
+  const where = method === undefined ? "" : `${method}(): `;
   if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(`"${name}" must be a number, got ${describe(value)}`);
+    throw new TypeError(`${where}"${name}" must be a number, got ${describe(value)}`);
   }
   if (value < 0 || (value !== Infinity && !Number.isInteger(value))) {
     throw new RangeError(
-      `"${name}" must be a non-negative integer or Infinity, got ${String(value)}`,
+      `${where}"${name}" must be a non-negative integer or Infinity, got ${describe(value)}`,
+    );
+  }
+}
+
+/** Checks a count such as a pipe's back-pressure: a positive integer. */
+export function assertPositiveInteger(value: unknown, method: string, name: string): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `${method}(): "${name}" must be a positive integer, got ${describe(value)}`,
     );
   }
 }

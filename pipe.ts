@@ -78,7 +78,12 @@ import type { AnyFunction } from "./_job.ts";
 import { PipeRun } from "./_pipe_run.ts";
 import type { QueueCore } from "./_queue_core.ts";
 import { isSource, openSource } from "./_source.ts";
-import { assertFunction, assertOptionsObject, readSignal } from "./_validate.ts";
+import {
+  assertFunction,
+  assertOptionsObject,
+  assertPositiveInteger,
+  readSignal,
+} from "./_validate.ts";
 import type { Desync, Ref } from "./desync.ts";
 import { ClosedError } from "./errors.ts";
 
@@ -137,12 +142,9 @@ function check(method: string, desync: unknown, process: unknown, options: unkno
   assertFunction(process, method, "process");
   assertOptionsObject(options, method);
   const signal = readSignal(options, method);
-  const limit = (options as PipeOptions | undefined)?.backpressure ?? DEFAULT_BACKPRESSURE;
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(
-      `${method}(): "options.backpressure" must be a positive integer, got ${String(limit)}`,
-    );
-  }
+  const backpressure = (options as PipeOptions | undefined)?.backpressure;
+  const limit = backpressure === undefined ? DEFAULT_BACKPRESSURE : backpressure;
+  assertPositiveInteger(limit, method, "options.backpressure");
   if (queue.closed) throw new ClosedError(`${method}(): the Desync is closed`);
   return { queue, limit, signal };
 }

@@ -141,7 +141,7 @@ export class Scheduler {
     const maxConcurrency = options?.maxConcurrency === undefined
       ? Infinity
       : options.maxConcurrency;
-    assertConcurrency(maxConcurrency, "options.maxConcurrency");
+    assertConcurrency(maxConcurrency, "options.maxConcurrency", "new Scheduler");
     const onError = options?.onError;
     if (onError !== undefined) assertFunction(onError, "new Scheduler", "options.onError");
     this.#core = new SchedulerCore(this, maxConcurrency, onError);

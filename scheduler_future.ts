@@ -121,7 +121,8 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
    * Leaves the job to run in the background without observing its result.
    * If it fails, the error goes to the error handler (the `Desync`'s
    * `onError`, else the scheduler's, else `reportError`) instead of becoming an
-   * unhandled rejection. Calling it again has no further effect.
+   * unhandled rejection. A job cancelled through its signal is not an error
+   * and is not reported. Calling it again has no further effect.
    *
    * @example
    * ```ts
@@ -142,7 +143,9 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
     if (job.detached) return;
     job.detached = true;
     this.#promise.catch(ignore); // observed from now on by the error handler instead
-    if (job.status === REJECTED) this.#queue.scheduler.report(this.#queue, job.value);
+    if (job.status === REJECTED && !job.cancelled) {
+      this.#queue.scheduler.report(this.#queue, job.value);
+    }
   }
 
   /**

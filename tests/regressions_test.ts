@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { Desync, Scheduler, WouldBlockError } from "../mod.ts";
+import { pipeIn } from "../pipe.ts";
 import { desync, futureSync } from "../scheduler.ts";
 import { deferred, delay, errorSink, flushMicrotasks } from "./_helpers.ts";
 
@@ -219,4 +220,93 @@ Deno.test("an aborted after() waiting on a pending promise releases its job (and
   gc();
   assert.equal(reasonRef!.deref(), undefined, "the pending input keeps nothing of the job alive");
   void never;
+});
+
+Deno.test("a cancelled detached future is never reported, whatever the order of abort and detach", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  const busy = data.futureSync(() => delay(2)); // keeps the next jobs queued
+  const first = new AbortController();
+  const f1 = data.futureDesync(() => 1, { signal: first.signal });
+  f1.detach();
+  first.abort(new Error("detach, then abort"));
+  const second = new AbortController();
+  const f2 = data.futureDesync(() => 2, { signal: second.signal });
+  second.abort(new Error("abort, then detach"));
+  f2.detach();
+  data.futureDesync(() => 3, { signal: AbortSignal.abort(new Error("already aborted")) }).detach();
+  await busy;
+  await data.close();
+  await flushMicrotasks();
+  assert.deepEqual(errors, []);
+});
+
+Deno.test("a failed pipe source is not cancelled again, so its error is delivered once", async () => {
+  const { errors, handler } = errorSink();
+  const manual = new Scheduler({ maxConcurrency: 0 }); // the items wait until stepped
+  const data = new Desync<number[]>([], { scheduler: manual, onError: handler });
+  const failure = new Error("source failed");
+  let next = 0;
+  const source = new ReadableStream<number>({
+    pull: (c) => next === 2 ? c.error(failure) : c.enqueue(next++),
+  }, { highWaterMark: 0 });
+  const done = pipeIn(data, source, (d, n) => void d.value.push(n));
+  await delay(2); // the source failed; two items are queued
+  await data.close(); // runs them; the pipe ends
+  await assert.rejects(done, (e: unknown) => e === failure);
+  await flushMicrotasks();
+  assert.deepEqual(errors, [], "the source's error went to pipeIn only");
+});
+
+Deno.test("a source failure, a close and a failing item: each error delivered once", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  const sourceFailure = new Error("source failed");
+  let next = 0;
+  const source = new ReadableStream<number>({
+    pull: (c) => next === 1 ? c.error(sourceFailure) : c.enqueue(next++),
+  }, { highWaterMark: 0 });
+  const running = deferred();
+  const itemFailure = deferred();
+  const done = pipeIn(data, source, () => {
+    running.resolve();
+    return itemFailure.promise;
+  });
+  await running.promise;
+  await delay(2); // meanwhile the source failed
+  const closed = data.close();
+  itemFailure.reject(new Error("process failed"));
+  await assert.rejects(done, /process failed/);
+  await closed;
+  await flushMicrotasks();
+  assert.deepEqual(errors, []);
+});
+
+Deno.test("a caller waiting behind a backlog does not keep other queues from their turn", async () => {
+  const sched = new Scheduler();
+  const big = sched.queue();
+  const small = sched.queue();
+  const total = 100_000;
+  let done = 0;
+  for (let i = 0; i < total; i++) desync(big, () => void done++);
+  let bigDoneWhenSmallRan = -1;
+  desync(small, () => void (bigDoneWhenSmallRan = done));
+  await futureSync(big, () => {}); // foreground: pulled through the whole backlog
+  await futureSync(small, () => {});
+  assert.ok(bigDoneWhenSmallRan < total / 10, `small ran after ${bigDoneWhenSmallRan} big jobs`);
+});
+
+Deno.test("option errors name the method, and null is not taken for the default", () => {
+  assert.throws(
+    () => new Scheduler({ maxConcurrency: null as never }),
+    /^TypeError: new Scheduler\(\): "options.maxConcurrency" must be a number, got null$/,
+  );
+  assert.throws(
+    () => pipeIn(new Desync(0), [], () => {}, { backpressure: null as never }),
+    /^RangeError: pipeIn\(\): "options.backpressure" must be a positive integer, got null$/,
+  );
+  assert.throws(
+    () => pipeIn(new Desync(0), [], () => {}, { backpressure: "2" as never }),
+    /got a string \("2"\)$/,
+  );
 });
