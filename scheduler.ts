@@ -27,7 +27,7 @@
 
 import { DENO_INSPECT, type ErrorHandler, inspectAs, NODE_INSPECT } from "./_platform.ts";
 import { schedulers } from "./_hooks.ts";
-import { NO_ARG, QueueCore } from "./_queue_core.ts";
+import { QueueCore } from "./_queue_core.ts";
 import { SchedulerCore } from "./_scheduler_core.ts";
 import { assertConcurrency, assertFunction, assertOptionsObject } from "./_validate.ts";
 import {
@@ -205,7 +205,7 @@ export class Scheduler {
    * @returns A new queue.
    */
   queue(): JobQueue {
-    return wrapQueue(new QueueCore(this.#core, NO_ARG, undefined));
+    return wrapQueue(new QueueCore(this.#core, undefined, undefined));
   }
 
   /**
