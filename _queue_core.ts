@@ -73,7 +73,7 @@ export class QueueCore extends Ring<Entry> {
    * What jobs receive first: a Desync's data cell; `undefined` for a bare
    * JobQueue, whose jobs receive no data argument. (Compared with `undefined`
    * rather than a sentinel symbol: V8 does not constant-fold an exported
-   * binding, and the generic comparison with one tripled the cost of `sync`.)
+   * binding, and the generic comparison with one more than doubled the cost of `sync`.)
    */
   readonly arg: object | undefined;
   onError: ErrorHandler | undefined;
