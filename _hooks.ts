@@ -19,9 +19,17 @@ export const futures: {
   queueOf(value: unknown): QueueCore | undefined;
   /** The promise inside a SchedulerFuture (observing it does not pull); undefined otherwise. */
   promiseOf(value: unknown): Promise<unknown> | undefined;
+  /** Drives a SchedulerFuture's queue up to its job, as awaiting it does. */
+  pull(future: object): void;
   /** Creates the QueueResumer handed out by `suspend`. */
   resumer(resume: () => boolean): object;
-} = { create: notLoaded, queueOf: notLoaded, promiseOf: notLoaded, resumer: notLoaded };
+} = {
+  create: notLoaded,
+  queueOf: notLoaded,
+  promiseOf: notLoaded,
+  pull: notLoaded,
+  resumer: notLoaded,
+};
 
 /** Registered by scheduler.ts. */
 export const schedulers: {

@@ -21,6 +21,17 @@ export const PENDING = 0;
 export const FULFILLED = 1;
 export const REJECTED = 2;
 
+/**
+ * How an `after` job's input reaches it: the input's reactions hold the cell,
+ * not the job, and the cell is emptied when the job settles, so a
+ * long-pending input does not keep a finished job alive.
+ */
+export interface InputCell {
+  job: Job | null;
+  /** The input, when it is a SchedulerFuture: pulled once the job waits for it. */
+  future: object | null;
+}
+
 /** One scheduled job and the promise it settles. */
 export class Job {
   kind: number;
@@ -42,7 +53,7 @@ export class Job {
   /** It was aborted (a cancellation, never reported as an error). */
   cancelled = false;
   /** For `after`: how the input's reactions reach this job; emptied when it settles. */
-  inputCell: { job: Job | null } | null = null;
+  inputCell: InputCell | null = null;
 
   constructor(kind: number, fn: AnyFunction | null, signal: AbortSignal | undefined) {
     this.kind = kind;
@@ -91,6 +102,7 @@ export class Job {
     this.reject = undefined;
     if (this.inputCell !== null) {
       this.inputCell.job = null;
+      this.inputCell.future = null;
       this.inputCell = null;
     }
   }

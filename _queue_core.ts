@@ -16,6 +16,7 @@
 import {
   type AnyFunction,
   FULFILLED,
+  type InputCell,
   isThenable,
   Job,
   KIND_AFTER,
@@ -270,9 +271,12 @@ export class QueueCore extends Ring<Entry> {
     // turn is delivered through this job instead of as an unhandled rejection.
     // The reactions reach the job through a cell that is emptied when the job
     // settles, so a long-pending input does not keep a finished job alive.
-    const cell: { job: Job | null } = { job };
+    const inner = futures.promiseOf(input);
+    // A SchedulerFuture input is observed through its inner promise, so that
+    // scheduling does not pull it; it is pulled when this job's turn comes.
+    const cell: InputCell = { job, future: inner === undefined ? null : input as object };
     job.inputCell = cell;
-    const source = futures.promiseOf(input) ?? (input as PromiseLike<unknown>);
+    const source = inner ?? (input as PromiseLike<unknown>);
     Promise.resolve(source).then(
       (value) => cell.job !== null && this.#afterInputSettled(cell.job, FULFILLED, value),
       (reason) => cell.job !== null && this.#afterInputSettled(cell.job, REJECTED, reason),
@@ -573,6 +577,10 @@ export class QueueCore extends Ring<Entry> {
       this.state = WAITING;
       this.current = job;
       this.scheduler.waiting++;
+      // Waiting for a SchedulerFuture is awaiting it: drive its queue, so
+      // that it settles in manual mode or with the budget full.
+      const future = job.inputCell!.future;
+      if (future !== null) futures.pull(future);
       return;
     }
     this.#continueAfter(job);

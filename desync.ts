@@ -259,10 +259,10 @@ export class Desync<T> {
    * Schedules `job` as background work and returns a
    * {@linkcode SchedulerFuture} for its result. The job runs whether or not
    * the future is awaited, when the scheduler's concurrency budget allows;
-   * call `detach()` when you don't need the result, so errors go to `onError`.
-   * From inside another job, wait for an object with `futureSync` instead:
-   * background work awaited by a job that holds the budget's last slot would
-   * wait forever.
+   * awaiting the future makes it foreground work (the object is driven up to
+   * the job whatever the budget, as with `futureSync`), so a job can await
+   * another object's future without deadlock. Call `detach()` when you don't
+   * need the result, so errors go to `onError`.
    *
    * @typeParam R The job's result.
    * @param job The job.

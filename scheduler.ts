@@ -58,13 +58,15 @@ export interface SchedulerOptions {
    * How many queues may have an async job in flight at once before
    * background work (`desync`, `futureDesync`, `after`) stops starting: the
    * JavaScript reading of Rust's `set_max_threads`. Foreground work, where a
-   * caller waits for the result (`sync`, `trySync`, `futureSync`, `close`,
-   * `suspend`), is driven on the caller's behalf, with the jobs ahead of it,
-   * whatever the budget, just as Rust's `sync` runs the queue on the calling
-   * thread. That is what makes a job waiting for another object with
-   * `futureSync` deadlock-free. `0` is manual mode: no background work runs
-   * on its own (switching to it also stops background work that is already
-   * being awaited; it runs when pulled again, e.g. by `runUntilIdle`).
+   * caller waits for the result (`sync`, `trySync`, `futureSync`, awaiting a
+   * `SchedulerFuture`, `close`, `suspend`), is driven on the caller's behalf,
+   * with the jobs ahead of it, whatever the budget, just as Rust's `sync` and
+   * an awaited future run the queue on the calling thread. That is what makes
+   * a job waiting for another object deadlock-free. So the budget bounds the
+   * work nobody waits for; to wait for background work without pulling it,
+   * use `runUntilIdle()`. `0` is manual mode: no background work runs on its
+   * own (switching to it also stops background work that is already being
+   * awaited; it runs when pulled again, e.g. by `runUntilIdle`).
    *
    * @default {Infinity}
    */
@@ -115,14 +117,15 @@ let schedulerCoreOf: (value: unknown) => SchedulerCore | undefined;
  * const twoAtATime = new Scheduler({ maxConcurrency: 2 });
  * let active = 0, peak = 0;
  * const accounts = Array.from({ length: 5 }, () => new Desync(0, { scheduler: twoAtATime }));
- * await Promise.all(accounts.map((account) =>
- *   account.futureDesync(async (balance) => {
+ * for (const account of accounts) {
+ *   account.desync(async (balance) => {
  *     peak = Math.max(peak, ++active);
  *     await new Promise((resolve) => setTimeout(resolve, 1));
  *     balance.value += 10;
  *     active--;
- *   })
- * ));
+ *   });
+ * }
+ * await twoAtATime.runUntilIdle(); // waits without pulling anything
  * assert.equal(peak, 2);
  * ```
  */

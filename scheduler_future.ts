@@ -26,9 +26,11 @@ const ignore = () => {};
  *   an unhandled rejection, as a forgotten promise would: errors are never
  *   silent.
  * - The job is background work: it starts when the scheduler's concurrency
- *   budget allows, awaited or not. In manual mode (`maxConcurrency: 0`),
- *   awaiting the future drives its queue up to this job (the only way it can
- *   run there); detached futures wait for the queue to be pulled.
+ *   budget allows, awaited or not. Awaiting it (`then`, `await`) makes it
+ *   foreground work, as polling a Rust `SchedulerFuture` does: its queue is
+ *   driven up to this job whatever the budget, also in manual mode
+ *   (`maxConcurrency: 0`), so awaiting never deadlocks on the budget.
+ *   Detached futures in manual mode wait for the queue to be pulled.
  *
  * SchedulerFutures are created by desync; they cannot be constructed directly.
  *
@@ -69,6 +71,7 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
       typeof value === "object" && value !== null && #queue in value
         ? (value as SchedulerFuture<unknown>).#promise
         : undefined;
+    futures.pull = (value) => (value as SchedulerFuture<unknown>).#pull();
   }
 
   /** Whether the job has finished (successfully or not). */
@@ -195,12 +198,15 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
     return "SchedulerFuture";
   }
 
+  /**
+   * Awaiting makes the job foreground work, as polling a Rust SchedulerFuture
+   * claims its queue: the queue is driven up to this job whatever the
+   * concurrency budget (and in manual mode), so a job that holds the
+   * budget's last slot can await another object's future without deadlock.
+   */
   #pull(): void {
-    const queue = this.#queue;
     const job = this.#job;
-    if (job.status === PENDING && queue.scheduler.maxConcurrency === 0) {
-      queue.scheduler.pull(queue, job.seq);
-    }
+    if (job.status === PENDING) this.#queue.scheduler.pull(this.#queue, job.seq);
   }
 
   #fields(): Record<string, unknown> {

@@ -106,8 +106,10 @@ Deno.test("maxConcurrency bounds how many queues have background async work in f
       })
     )
   );
-  await Promise.all(jobs);
+  // Wait without awaiting the futures: awaiting one makes it foreground work.
+  await sched.runUntilIdle();
   assert.equal(peak, 3);
+  await Promise.all(jobs);
   for (const o of objects) assert.equal(o.sync((n) => n.value), 2);
 });
 

@@ -145,11 +145,12 @@ async function fillBudgetWithWaitInBackground(sameScheduler: boolean): Promise<v
     assert.deepEqual(bystander.sync((list) => [...list.value]), ["queued while saturated"]);
 
     resumer.resume();
-    // Collect with futureDesync: it is background work, so the budget still
-    // holds. (futureSync would drive each queue on the caller's behalf, past
-    // the budget, as Rust's sync drains on the calling thread.)
+    // Wait for the background to finish on its own, within the budget:
+    // awaiting the objects' futures (or futureSync) would drive each queue on
+    // the caller's behalf, past the budget, as Rust's sync drains on the
+    // calling thread.
     const values = await withTimeout(
-      Promise.all(desyncs.map((desync) => desync.futureDesync((value) => value.value))),
+      pool.runUntilIdle().then(() => desyncs.map((desync) => desync.sync((value) => value.value))),
       1000,
       () =>
         `all 100 jobs after W was released (W on ${sameScheduler ? "the same" : "another"} ` +
