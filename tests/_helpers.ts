@@ -168,3 +168,23 @@ export async function collect<T>(
   for await (const item of source) items.push(item);
   return items;
 }
+
+/** Fails instead of hanging (as Rust's tests use `timeout`); the timer is always cleared. */
+export async function withTimeout<T>(
+  promise: PromiseLike<T>,
+  ms: number,
+  what: string | (() => string),
+): Promise<T> {
+  let id: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    id = setTimeout(() => {
+      const description = typeof what === "function" ? what() : what;
+      reject(new Error(`Timeout after ${ms} ms: ${description}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(id);
+  }
+}

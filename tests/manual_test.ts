@@ -4,8 +4,8 @@
 
 import assert from "node:assert/strict";
 import { Desync, Scheduler } from "../mod.ts";
-import { desync, futureDesync, futureSync } from "../scheduler.ts";
-import { deferred, delay, flushMicrotasks, nextMacrotask } from "./_helpers.ts";
+import { after, desync, futureDesync, futureSync } from "../scheduler.ts";
+import { deferred, delay, flushMicrotasks, nextMacrotask, withTimeout } from "./_helpers.ts";
 
 function manualPair() {
   const manual = new Scheduler({ maxConcurrency: 0 });
@@ -140,4 +140,28 @@ Deno.test("free functions in manual mode: futureSync pulls, futureDesync pulls w
   await delay(1);
   assert.deepEqual(order, [1, 2]);
   assert.equal(await f, 3);
+});
+
+Deno.test("after() waiting for another queue's SchedulerFuture pulls it (Rust gives the value with zero threads)", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const q1 = manual.queue(), q2 = manual.queue();
+  const result = after(q1, futureDesync(q2, () => 42), (v) => v + 1);
+  assert.equal(await withTimeout(result, 1000, "after() on a future input"), 43);
+  // The queue carries on: a later futureSync and close() settle too.
+  assert.equal(await withTimeout(futureSync(q1, () => "later"), 1000, "futureSync"), "later");
+  await withTimeout(q1.close(), 1000, "close()");
+  assert.equal(q2.queued, 0);
+});
+
+Deno.test("after() pulls its future input only when its turn comes", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const data = new Desync<string[]>([], { scheduler: manual });
+  const other = new Desync("input", { scheduler: manual });
+  data.desync((d) => void d.value.push("first"));
+  const input = other.futureDesync((o) => o.value);
+  const later = data.after(input, (d, v) => d.value.push(v));
+  await delay(2);
+  assert.equal(other.queued, 1, "scheduling after() pulls nothing");
+  assert.equal(await later, 2);
+  assert.deepEqual(data.sync((d) => d.value), ["first", "input"]);
 });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Desync, Scheduler } from "../mod.ts";
 import { desync, futureSync, queue, scheduler } from "../scheduler.ts";
-import { deferred, delay, OverlapDetector } from "./_helpers.ts";
+import { deferred, delay, OverlapDetector, withTimeout } from "./_helpers.ts";
 
 Deno.test("a background job starts within microtasks, before any timer", async () => {
   const data = new Desync(0);
@@ -221,6 +221,41 @@ Deno.test("a job holding the last slot can wait for another object's futureSync:
   });
   const nested = a.futureDesync(async () => await b.futureSync((x) => x.value));
   assert.equal(await nested, 43, "b's background job ahead was driven by the wait");
+});
+
+Deno.test("a job holding the last slot can await another object's futureDesync: no deadlock", async () => {
+  const pool = new Scheduler({ maxConcurrency: 1 });
+  const a = new Desync(0, { scheduler: pool });
+  const b = new Desync(42, { scheduler: pool });
+  const nested = a.futureDesync(async () => {
+    await delay(1); // a holds the only slot from here on
+    return await b.futureDesync((x) => x.value);
+  });
+  assert.equal(await withTimeout(nested, 1000, "the nested futureDesync"), 42);
+  // Also through after() on a third object, whose input is b's future.
+  const c = new Desync(0, { scheduler: pool });
+  const viaAfter = a.futureDesync(async () => {
+    await delay(1);
+    return await c.after(b.futureDesync((x) => x.value + 1), (_, v) => v);
+  });
+  assert.equal(await withTimeout(viaAfter, 1000, "after() on a future, awaited by a job"), 43);
+});
+
+Deno.test("awaiting a background future from the top level drives it while the budget is full", async () => {
+  const pool = new Scheduler({ maxConcurrency: 1 });
+  const gate = deferred();
+  const busy = new Desync(0, { scheduler: pool });
+  const held = busy.futureDesync(() => gate.promise);
+  await delay(1);
+  assert.equal(pool.inFlight, 1);
+  const other = new Desync(7, { scheduler: pool });
+  const waiting = other.futureDesync((n) => n.value);
+  other.desync((n) => void n.value++); // behind it: stays background
+  assert.equal(await withTimeout(waiting, 1000, "the awaited future"), 7);
+  await delay(1);
+  assert.equal(other.queued, 1, "only the awaited job and those ahead of it were pulled");
+  gate.resolve();
+  await held;
 });
 
 Deno.test("futureSync is foreground: it starts at once on an idle object, whatever the budget", async () => {
