@@ -85,11 +85,16 @@ Deno.test("§3.1 tests/desync.rs (Desync API)", async (t) => {
       desync.desync((data) => {
         data.value.val = 42;
       });
-      const future = desync.futureDesync(async (data) => {
-        await Promise.resolve();
-        return data.value.val;
+      desync.desync((data) => {
+        data.value.val = 43;
       });
-      assert.equal(await future, 42, `iteration ${i}`);
+      // Odd iterations give the background a microtask to run the writes first; even ones
+      // leave both queued, so awaiting the future pulls them ahead of it.
+      if (i % 2 === 1) await Promise.resolve();
+      // A ready future of the value read when the job starts: Rust's `future::ready(data.val)`.
+      const future = desync.futureDesync((data) => Promise.resolve(data.value.val));
+      // The future runs after both earlier writes, in order: it sees the last one.
+      assert.equal(await future, 43, `iteration ${i}`);
     }
   });
 
@@ -112,11 +117,14 @@ Deno.test("§3.1 tests/desync.rs (Desync API)", async (t) => {
       desync.desync((data) => {
         data.value.val = 42;
       });
-      const future = desync.futureSync(async (data) => {
-        await Promise.resolve();
-        return data.value.val;
+      desync.desync((data) => {
+        data.value.val = 43;
       });
-      assert.equal(await future, 42, `iteration ${i}`);
+      if (i % 2 === 1) await Promise.resolve();
+      // futureSync is eager: with the writes still queued it drives the queue through them
+      // first; after they ran it starts at once on an idle object. Either way it sees 43.
+      const future = desync.futureSync((data) => Promise.resolve(data.value.val));
+      assert.equal(await future, 43, `iteration ${i}`);
     }
   });
 

@@ -88,8 +88,10 @@ Deno.test("§3.9 tests/pipe.rs", async (t) => {
     const source = counter(); // a channel of capacity 0: a value is produced only when pulled
     const output = pipe(new Desync(0), source.stream, (_, n) => n, { backpressure: 3 });
     await delay(10); // nobody reads the output
-    // Rust accepts 3 + 1 (the last one waits in the channel, checked once per poll);
-    // here the limit is checked per item, so exactly 3 are taken.
+    // Rust's pipe also takes exactly 3: its 4th try_send only fills the capacity-0 channel's
+    // one slot per sender, and the 5th fails. Rust checks the depth once per poll, so a burst
+    // of items ready in one poll could pass it; a capacity-0 channel never offers one. Here
+    // the limit is checked per item.
     assert.equal(source.pulled, 3);
     await output.cancel();
   });
