@@ -7,11 +7,14 @@
 // `outcome` (a promise) or through a ReadableStream (`readable`).
 //
 // Back-pressure: new items are accepted only while fewer than `limit` items
-// are in flight (queued or being processed) or waiting unread as results.
+// are in flight (queued or being processed) or waiting unread as results. A
+// waiting input (`pump`, or a writer's pending `write`) is released only once
+// there is room again, or the input side is over.
 //
 // Endings:
-// - soft (input exhausted or failed, Desync closed): stop taking items, let
-//   the ones already taken finish and deliver their results, then end;
+// - soft (input exhausted or failed, writable closed or aborted, Desync
+//   closed): stop taking items, let the ones already taken finish and deliver
+//   their results, then end;
 // - hard (`stop`: consumer cancelled, signal aborted, process failed): skip
 //   the items not yet started, tell the running one (signal), cancel the
 //   source, and end at once.
@@ -101,7 +104,10 @@ export class PipeRun {
     this.#pending++;
   }
 
-  /** Resolves when there is room for another item, or the input side is over. */
+  /**
+   * Resolves when there is room for another item, or the input side is over
+   * (see `#wakeRoom`); one waiter at a time (`pump`, or the writer's write).
+   */
   waitForRoom(): Promise<void> {
     return new Promise((resolve) => (this.#roomWaiter = resolve));
   }
@@ -189,8 +195,30 @@ export class PipeRun {
         this.endInput(false, undefined);
         return closeWaitsForProcessing ? this.outcome! : undefined;
       },
-      abort: (reason) => this.stop(reason, false),
+      // `pipeTo` aborts its destination when its source errors (after the
+      // write in flight settled): a failed input, so a soft ending as for
+      // pipe(). The chunks already written are processed (and their results
+      // stay readable) before the pipe ends with `reason`.
+      abort: (reason) => {
+        this.#stopInput = null; // the stream is errored already: nothing to stop any more
+        this.endInput(true, reason);
+        return closeWaitsForProcessing ? this.#afterAbort() : undefined;
+      },
     }, { highWaterMark: 1 });
+  }
+
+  /**
+   * The sink's abort promise: `pipeTo` waits for it, so it settles once the
+   * chunks already written were processed. It fulfils, and `pipeTo` rejects
+   * with the source's error, unless the ending was replaced by a failure of
+   * `process` (or a hard stop) meanwhile: then it rejects with that error,
+   * which would otherwise reach nobody (`outcome` is not the writer's).
+   */
+  #afterAbort(): Promise<void> {
+    const ending = this.#ending;
+    return this.outcome!.then(undefined, (error) => {
+      if (this.#ending !== ending) throw error;
+    });
   }
 
   /** Stops the input side, once. */
@@ -256,9 +284,14 @@ export class PipeRun {
     else stream.close();
   }
 
+  /**
+   * Releases the waiting input only if there is room now (or the input side
+   * is over): a finished item whose result waits unread frees no room, and a
+   * writer released early would have its next chunk accepted over the limit.
+   */
   #wakeRoom(): void {
     const wake = this.#roomWaiter;
-    if (wake !== null) {
+    if (wake !== null && (!this.#inputOpen || this.hasRoom)) {
       this.#roomWaiter = null;
       wake();
     }

@@ -4,8 +4,43 @@
 import assert from "node:assert/strict";
 import { ClosedError, Desync } from "../mod.ts";
 import { sink, transform } from "../pipe.ts";
-import { collect, deferred, delay, streamFrom } from "./_helpers.ts";
+import { collect, deferred, delay, errorSink, streamFrom } from "./_helpers.ts";
 import { counter } from "./_streams.ts";
+
+/**
+ * A source that delivers 1, 2, ... `count` on demand, then errors with
+ * `error`: through `pipeTo` / `pipeThrough`, the destination sees `count`
+ * writes, then an abort with `error`.
+ */
+function failingAfter(count: number, error: Error) {
+  let delivered = 0;
+  const errored = deferred();
+  const stream = new ReadableStream<number>({
+    pull: (controller) => {
+      if (delivered < count) {
+        controller.enqueue(++delivered);
+      } else {
+        controller.error(error);
+        errored.resolve();
+      }
+    },
+  }, { highWaterMark: 0 });
+  return { stream, errored: errored.promise };
+}
+
+/** Reads `stream` to its end; an error ends the list as `{ error }`. */
+async function readAll(stream: ReadableStream<unknown>): Promise<unknown[]> {
+  const reader = stream.getReader();
+  const seen: unknown[] = [];
+  try {
+    for (let step = await reader.read(); !step.done; step = await reader.read()) {
+      seen.push(step.value);
+    }
+  } catch (error) {
+    seen.push({ error });
+  }
+  return seen;
+}
 
 Deno.test("sink: pipeTo resolves once every chunk was processed, in order", async () => {
   const log = new Desync<number[]>([]);
@@ -72,7 +107,7 @@ Deno.test("sink: closing the Desync errors the stream with ClosedError", async (
   assert.deepEqual(seen, [1], "the chunk written before the close was processed; none after");
 });
 
-Deno.test("sink: aborting the writer stops processing", async () => {
+Deno.test("sink: aborting the writer lets the chunks already written finish, then settles", async () => {
   const data = new Desync<number[]>([]);
   const gate = deferred();
   const writer = data.sink(async (d, n: number) => {
@@ -80,16 +115,76 @@ Deno.test("sink: aborting the writer stops processing", async () => {
     d.value.push(n);
   }).getWriter();
   void writer.write(1);
-  void writer.write(2).catch(() => {});
+  void writer.write(2);
   await delay(1);
-  await writer.abort(new Error("abandoned"));
+  let aborted = false;
+  const aborting = writer.abort(new Error("no more input")).then(() => void (aborted = true));
+  await delay(5);
+  assert.equal(aborted, false, "abort waits for the chunks already written");
   gate.resolve();
-  await delay(2);
-  assert.deepEqual(
-    await data.futureSync((d) => d.value),
-    [1],
-    "the running chunk finished; no more",
+  await aborting;
+  assert.deepEqual(data.sync((d) => d.value), [1, 2], "both written chunks were processed");
+  await assert.rejects(writer.write(3), /no more input/, "and the stream takes no more");
+});
+
+Deno.test("sink: a source error still processes every chunk it delivered; pipeTo rejects with it", async () => {
+  const broke = new Error("source broke");
+  const source = failingAfter(3, broke);
+  const processed: number[] = [];
+  const data = new Desync(0);
+  await assert.rejects(
+    source.stream.pipeTo(data.sink(async (_, n: number) => {
+      await delay(1); // so the chunks are still queued when the abort comes
+      processed.push(n);
+    })),
+    (error) => error === broke,
   );
+  assert.deepEqual(processed, [1, 2, 3], "all processed when pipeTo rejected");
+});
+
+Deno.test("sink: a chunk failing after the source error rejects pipeTo with its error, once", async () => {
+  const handler = errorSink();
+  const data = new Desync(0, { onError: handler.handler });
+  const source = failingAfter(3, new Error("source broke"));
+  const gate = deferred();
+  const processed: number[] = [];
+  const piping = source.stream.pipeTo(data.sink(async (_, n: number) => {
+    await gate.promise;
+    if (n === 2) throw new Error("cannot store 2");
+    processed.push(n);
+  }));
+  piping.catch(() => {}); // checked below (it must not settle before, but if it does...)
+  await source.errored;
+  await delay(1); // pipeTo has aborted the sink
+  gate.resolve();
+  await assert.rejects(piping, /cannot store 2/);
+  await delay(2);
+  assert.deepEqual(processed, [1], "a failing process stops the pipe at once: 3 is skipped");
+  assert.deepEqual(handler.errors, [], "reported through pipeTo only");
+});
+
+Deno.test("sink: options.signal still stops at once after a source error", async () => {
+  const source = failingAfter(3, new Error("source broke"));
+  const gate = deferred();
+  const started: number[] = [];
+  let told = false;
+  const stop = new AbortController();
+  const piping = source.stream.pipeTo(
+    sink(new Desync(0), async (_, n: number, signal) => {
+      started.push(n);
+      await gate.promise;
+      told = signal.aborted;
+    }, { signal: stop.signal }),
+  );
+  piping.catch(() => {}); // checked below (it must not settle before, but if it does...)
+  await source.errored;
+  await delay(1); // pipeTo has aborted the sink
+  stop.abort(new Error("stopped"));
+  gate.resolve();
+  await assert.rejects(piping, /stopped/, "a hard stop replaces the source's error");
+  await delay(2);
+  assert.deepEqual(started, [1], "the chunks not yet started are skipped");
+  assert.ok(told, "the running one was told");
 });
 
 Deno.test("transform: pipeThrough yields one result per chunk, in order", async () => {
@@ -135,4 +230,128 @@ Deno.test("transform: an upstream error reaches the output after the chunks befo
   assert.equal((await reader.read()).value, 2);
   controller.error(new Error("upstream broke"));
   await assert.rejects(reader.read(), /upstream broke/);
+});
+
+Deno.test("transform: unread, its writable takes exactly `backpressure` chunks", async (t) => {
+  for (const backpressure of [1, 3, 5]) {
+    await t.step(`backpressure ${backpressure}`, async () => {
+      const source = counter();
+      let processed = 0;
+      const options = backpressure === 5 ? undefined : { backpressure };
+      const output = source.stream.pipeThrough(transform(new Desync(0), (_, n: number) => {
+        processed++;
+        return n;
+      }, options));
+      await delay(50);
+      // Results waiting unread count against the limit: nobody reads, so no more is taken.
+      assert.equal(processed, backpressure, `${processed} chunks taken in 50 ms`);
+      assert.ok(source.pulled <= backpressure + 1, `pulled ${source.pulled}`);
+      const reader = output.getReader();
+      assert.equal((await reader.read()).value, 1);
+      await delay(10);
+      assert.equal(processed, backpressure + 1, "reading one result makes room for one chunk");
+      await reader.cancel("enough");
+      await delay(2); // pipeThrough cancels its source asynchronously
+      assert.deepEqual(source.cancelled, { reason: "enough" });
+    });
+  }
+});
+
+Deno.test("transform: a source error reaches the output after the results of every chunk it delivered", async (t) => {
+  for (const backpressure of [1, 5]) {
+    await t.step(`backpressure ${backpressure}`, async () => {
+      const broke = new Error("source broke");
+      const source = failingAfter(3, broke);
+      const options = backpressure === 5 ? undefined : { backpressure };
+      const output = source.stream.pipeThrough(
+        transform(new Desync(0), (_, n: number) => n * 10, options),
+      );
+      await delay(20); // nobody reads yet
+      assert.deepEqual(await readAll(output), [10, 20, 30, { error: broke }]);
+    });
+  }
+});
+
+Deno.test("transform: a chunk failing after the source error errors the output with its error", async () => {
+  const handler = errorSink();
+  const source = failingAfter(3, new Error("source broke"));
+  const gate = deferred();
+  const processed: number[] = [];
+  const output = source.stream.pipeThrough(
+    transform(new Desync(0, { onError: handler.handler }), async (_, n: number) => {
+      if (n > 1) await gate.promise;
+      if (n === 2) throw new Error("cannot map 2");
+      processed.push(n);
+      return n;
+    }),
+  );
+  await source.errored;
+  await delay(1); // pipeThrough has aborted the writable
+  gate.resolve();
+  const [first, ending, ...more] = await readAll(output);
+  assert.equal(first, 1, "the result produced before the failure is readable");
+  assert.match((ending as { error: Error }).error.message, /cannot map 2/);
+  assert.deepEqual(more, []);
+  await delay(2);
+  assert.deepEqual(processed, [1], "a failing process stops the pipe at once: 3 is skipped");
+  assert.deepEqual(handler.errors, [], "reported through the output only");
+});
+
+Deno.test("transform: cancelling the output still stops at once: unstarted chunks are skipped", async () => {
+  const source = counter();
+  const first = deferred();
+  const gate = deferred();
+  const started: number[] = [];
+  let told = false;
+  const output = source.stream.pipeThrough(
+    transform(new Desync(0), async (_, n: number, signal) => {
+      started.push(n);
+      if (n === 1) await first.promise;
+      if (n === 2) await delay(1);
+      if (n === 3) {
+        await gate.promise;
+        told = signal.aborted;
+      }
+      return n;
+    }, { backpressure: 4 }),
+  );
+  await delay(5);
+  // 1 and 2 finish while the writer waits: their unread results free no room.
+  first.resolve();
+  await delay(20);
+  assert.deepEqual(started, [1, 2, 3], "1 and 2 unread, 3 running, 4 queued");
+  // The limit, plus at most the one chunk the streams themselves may hold.
+  assert.ok(source.pulled <= 5, `pulled ${source.pulled}`);
+  await output.cancel("enough");
+  gate.resolve();
+  await delay(2);
+  assert.deepEqual(started, [1, 2, 3], "4 was skipped");
+  assert.ok(told, "the running chunk was told");
+  assert.deepEqual(source.cancelled, { reason: "enough" }, "pipeThrough cancelled the source");
+});
+
+Deno.test("transform: cancelling the output after a source error still stops at once", async () => {
+  const source = failingAfter(3, new Error("source broke"));
+  const gate = deferred();
+  const started: number[] = [];
+  let told = false;
+  const output = source.stream.pipeThrough(
+    transform(new Desync(0), async (_, n: number, signal) => {
+      started.push(n);
+      if (n === 2) {
+        await gate.promise;
+        told = signal.aborted;
+      }
+      return n;
+    }),
+  );
+  await source.errored;
+  await delay(1);
+  const reader = output.getReader();
+  assert.equal((await reader.read()).value, 1, "the soft ending kept the result");
+  await reader.cancel("enough");
+  gate.resolve();
+  await delay(2);
+  assert.deepEqual(started, [1, 2], "3 was skipped");
+  assert.ok(told, "the running chunk was told");
 });
