@@ -3,6 +3,8 @@
 // a signal, a promise to settle, an input promise, or a suspension.
 // Plain fire-and-forget jobs are stored as bare functions and never get one.
 
+import { type SignalWatch, unwatch } from "./_abort.ts";
+
 // deno-lint-ignore no-explicit-any
 export type AnyFunction = (...args: any[]) => unknown;
 
@@ -39,7 +41,8 @@ export class Job {
   seq = 0;
   fn: AnyFunction | null;
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined = undefined;
+  /** Its count under its signal, from queueing until it settles (see _abort.ts). */
+  watch: SignalWatch | null = null;
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;
   /** Settlement of the promise handed to the caller. */
@@ -86,16 +89,17 @@ export class Job {
     reject?.(reason);
   }
 
-  /** Stops listening for aborts: once a job has started, the job itself owns the signal. */
-  unwatch(): void {
-    if (this.onAbort !== undefined) {
-      this.signal!.removeEventListener("abort", this.onAbort);
-      this.onAbort = undefined;
-    }
+  /** Whether `error` is this job's own cancellation: its signal aborted with that reason. */
+  isCancellation(error: unknown): boolean {
+    const signal = this.signal;
+    return signal !== undefined && signal.aborted && error === signal.reason;
   }
 
   #release(): void {
-    this.unwatch();
+    if (this.watch !== null) {
+      unwatch(this.watch);
+      this.watch = null;
+    }
     this.fn = null;
     this.signal = undefined;
     this.resolve = undefined;
@@ -126,6 +130,14 @@ export function promiseFor<T>(job: Job): Promise<T> {
   job.reject = capturedReject;
   capturedResolve = capturedReject = undefined;
   return promise as Promise<T>;
+}
+
+/**
+ * Whether a queued job is known to need waiting before it can finish: a
+ * suspension, or an `after` whose input is still pending.
+ */
+export function isKnownAsync(job: Job): boolean {
+  return job.kind === KIND_SUSPEND || (job.kind === KIND_AFTER && job.inputStatus === PENDING);
 }
 
 /** True for anything `await` would treat as a promise. */

@@ -17,6 +17,7 @@ import {
   type AnyFunction,
   FULFILLED,
   type InputCell,
+  isKnownAsync,
   isThenable,
   Job,
   KIND_AFTER,
@@ -28,6 +29,7 @@ import {
   promiseFor,
   REJECTED,
 } from "./_job.ts";
+import { watch } from "./_abort.ts";
 import { futures } from "./_hooks.ts";
 import type { ErrorHandler } from "./_platform.ts";
 import { Ring } from "./_ring.ts";
@@ -345,7 +347,6 @@ export class QueueCore extends Ring<Entry> {
     const front = this.front;
     if (front !== null) {
       this.front = null;
-      front.unwatch();
       this.#runRecord(front, true);
       return false;
     }
@@ -369,7 +370,6 @@ export class QueueCore extends Ring<Entry> {
         this.#runRecord(entry, true);
         break;
       default:
-        entry.unwatch();
         this.#runRecord(entry, false);
     }
     return true;
@@ -498,8 +498,20 @@ export class QueueCore extends Ring<Entry> {
    * jobs, detached futures) also go to the error handler.
    */
   fail(job: Job | null, error: unknown): void {
-    job?.fail(error);
-    if (job === null || job.kind === KIND_PLAIN || job.detached) this.scheduler.report(this, error);
+    if (job === null) {
+      this.scheduler.report(this, error);
+    } else if (job.status !== PENDING) {
+      // Cancelled while it ran: its caller already has the abort reason, so
+      // any other error of the job would reach nobody. (Ending with its
+      // signal's own reason, as `throwIfAborted()` or `fetch` do, is the
+      // cancellation itself.)
+      if (job.cancelled && error !== job.value) this.scheduler.report(this, error);
+    } else if (job.isCancellation(error)) {
+      job.cancel(error); // a cancellation is never reported
+    } else {
+      job.fail(error);
+      if (job.kind === KIND_PLAIN || job.detached) this.scheduler.report(this, error);
+    }
   }
 
   /**
@@ -507,16 +519,17 @@ export class QueueCore extends Ring<Entry> {
    * an idle queue. With `promised`, errors and results come back as a promise.
    */
   #runInline(fn: AnyFunction, signal: AbortSignal | undefined, promised: boolean): unknown {
-    return this.#inlineResult(this.#call(fn, false, undefined, signal), promised);
+    return this.#inlineResult(this.#call(fn, false, undefined, signal), promised, signal);
   }
 
   /** Hands an inline job's classified result to its caller. */
-  #inlineResult(result: unknown, promised: boolean): unknown {
+  #inlineResult(result: unknown, promised: boolean, signal?: AbortSignal): unknown {
     const kind = outcome;
     if (kind === HOLDS) {
       // The caller gets a promise of the result; the queue is held until it settles.
-      const job = new Job(KIND_FUTURE, null, undefined);
+      const job = new Job(KIND_FUTURE, null, signal);
       const promise = promiseFor<unknown>(job);
+      if (signal !== undefined && !signal.aborted) job.watch = watch(signal, this);
       this.#hold(job, result as PromiseLike<unknown>);
       return promise;
     }
@@ -549,6 +562,9 @@ export class QueueCore extends Ring<Entry> {
     this.state = ASYNC;
     this.current = job;
     this.scheduler.inFlight++;
+    // Aborted while its synchronous part ran: release the caller now (the
+    // queue stays held until the job settles).
+    if (job !== null && job.signal?.aborted) job.cancel(job.signal.reason);
     // One job is in flight per queue, so one pair of callbacks serves them all.
     const settlers = this.#settlers ??= {
       ok: (value) => this.#finishAsync(false, value),
@@ -613,7 +629,6 @@ export class QueueCore extends Ring<Entry> {
   }
 
   #startSuspend(job: Job): void {
-    job.unwatch();
     this.knownAsync--;
     this.state = WAITING;
     this.current = job;
@@ -634,12 +649,8 @@ export class QueueCore extends Ring<Entry> {
   #knownAsyncThrough(seq: number): boolean {
     const count = Math.min(seq - this.dequeued, this.length);
     for (let i = 0; i < count; i++) {
-      const entry = this.at(i);
-      if (
-        typeof entry !== "function" && entry!.status === PENDING &&
-        (entry!.kind === KIND_SUSPEND ||
-          (entry!.kind === KIND_AFTER && entry!.inputStatus === PENDING))
-      ) {
+      const entry = this.at(i)!;
+      if (typeof entry !== "function" && entry.status === PENDING && isKnownAsync(entry)) {
         return true;
       }
     }
@@ -656,41 +667,46 @@ export class QueueCore extends Ring<Entry> {
 
   #pushJob(job: Job): void {
     job.seq = this.enqueued + 1;
-    const signal = job.signal;
-    if (signal !== undefined) {
-      job.onAbort = () => this.#abort(job);
-      signal.addEventListener("abort", job.onAbort, { once: true });
-    }
+    if (job.signal !== undefined) job.watch = watch(job.signal, this);
     this.#push(job);
   }
 
-  /** The job's signal aborted before the job's function was called. */
-  #abort(job: Job): void {
-    // A job that started removed its listener; a signal that ignores
-    // removeEventListener must still not release a running job's queue.
-    if (job.onAbort === undefined) return;
-    job.onAbort = undefined;
-    const reason = job.signal!.reason;
-    if (this.current === job) {
-      // An `after` waiting for its input: no user code holds the queue, so release it.
-      this.current = null;
-      this.state = IDLE;
-      this.scheduler.waiting--;
-      job.cancel(reason);
-      this.settleIdle();
-      this.scheduler.progressed();
-    } else if (this.front === job) {
-      this.front = null;
-      job.cancel(reason);
-      this.settleIdle();
-    } else if (job.status === PENDING) {
-      this.aborted++;
-      if (job.kind === KIND_SUSPEND || (job.kind === KIND_AFTER && job.inputStatus === PENDING)) {
-        this.knownAsync--;
+  /**
+   * `signal` aborted: cancel every job of this queue under it, in one walk.
+   * A queued job never runs; an `after` waiting for its input releases the
+   * queue (no code of its own holds it); a job in flight has its promise
+   * rejected now, while the queue stays held until the job settles, so
+   * exclusivity never breaks.
+   */
+  abortJobs(signal: AbortSignal): void {
+    const reason = signal.reason;
+    let released = false;
+    const current = this.current;
+    if (current !== null && current.signal === signal && current.status === PENDING) {
+      if (this.state === WAITING) {
+        this.current = null; // an after() waiting for its input (a suspension has settled)
+        this.state = IDLE;
+        this.scheduler.waiting--;
+        released = true;
       }
-      job.cancel(reason);
-      this.settleIdle();
+      current.cancel(reason);
     }
+    const front = this.front;
+    if (front !== null && front.signal === signal && front.status === PENDING) {
+      this.front = null;
+      front.cancel(reason);
+    }
+    for (let i = 0; i < this.length; i++) {
+      const entry = this.at(i)!;
+      if (typeof entry === "function" || entry.signal !== signal || entry.status !== PENDING) {
+        continue;
+      }
+      this.aborted++; // a tombstone until it reaches the head
+      if (isKnownAsync(entry)) this.knownAsync--;
+      entry.cancel(reason);
+    }
+    this.settleIdle();
+    if (released) this.scheduler.progressed();
   }
 
   // ---------------------------------------------------------------- messages

@@ -1,6 +1,7 @@
 // Copyright 2026 the desync authors. MIT license.
 // Cancellation with AbortSignal: before a job starts it never runs and stops
-// counting at once; once it runs it is told, but keeps the queue until it settles.
+// counting at once; once it runs it is told and its caller is released at
+// once, but it keeps the queue until it settles. One listener per signal.
 
 import assert from "node:assert/strict";
 import { Desync, Scheduler } from "../mod.ts";
@@ -41,17 +42,18 @@ Deno.test("an already-aborted signal rejects at once and nothing is queued", asy
   assert.equal(ran, 0);
 });
 
-Deno.test("abort while running: the job receives the signal and keeps the queue until it settles", async () => {
+Deno.test("abort while running: the caller is released at once; the job keeps the queue until it settles", async () => {
   const data = new Desync<string[]>([]);
   const detector = new OverlapDetector();
   const controller = new AbortController();
   const started = deferred();
+  const cleanup = deferred();
   const first = data.futureSync(async (log, signal) => {
     detector.enter();
     assert.equal(signal, controller.signal);
     started.resolve();
     await new Promise<void>((resolve) => signal!.addEventListener("abort", () => resolve()));
-    await Promise.resolve(); // still cleaning up after the abort
+    await cleanup.promise; // still cleaning up after the abort
     log.value.push("first cleaned up");
     detector.leave();
     throw signal!.reason;
@@ -63,21 +65,116 @@ Deno.test("abort while running: the job receives the signal and keeps the queue 
     return [...log.value];
   });
   await started.promise;
-  controller.abort(new Error("stop"));
-  await assert.rejects(first, /stop/);
+  const reason = new Error("stop");
+  controller.abort(reason);
+  await assert.rejects(first, (error) => error === reason); // at once, with signal.reason
+  assert.equal(data.running, true, "the job still holds the object");
+  assert.equal(data.queued, 1, "the next job still waits");
+  cleanup.resolve();
   assert.deepEqual(await second, ["first cleaned up", "second"]);
   assert.equal(detector.overlaps, 0);
 });
 
-Deno.test("a running job that ignores the abort settles with its own result", async () => {
+Deno.test("abort while running: futureDesync, after() and an inline futureSync release their callers too", async () => {
+  const data = new Desync(0);
+  for (const schedule of ["futureSync", "futureDesync", "after"] as const) {
+    const controller = new AbortController();
+    const gate = deferred();
+    const started = deferred();
+    const job = async (n: { value: number }) => {
+      started.resolve();
+      await gate.promise;
+      return ++n.value;
+    };
+    const options = { signal: controller.signal };
+    const result: PromiseLike<number> = schedule === "futureSync"
+      ? data.futureSync(job, options) // idle: runs inline
+      : schedule === "futureDesync"
+      ? data.futureDesync(job, options)
+      : data.after(Promise.resolve(), job, options);
+    await started.promise;
+    controller.abort();
+    await assert.rejects(Promise.resolve(result), { name: "AbortError" }, schedule);
+    assert.equal(data.running, true, `${schedule}: the job still holds the object`);
+    gate.resolve();
+    await data.futureSync(() => {}); // the object is released once the job settles
+  }
+  assert.equal(
+    data.sync((n) => n.value),
+    3,
+    "the jobs ran to their end; only their results were dropped",
+  );
+});
+
+Deno.test("a job aborting its own signal during its synchronous part releases its caller", async () => {
   const data = new Desync(0);
   const controller = new AbortController();
-  const result = data.futureSync(async (n) => {
-    controller.abort();
-    await Promise.resolve();
-    return ++n.value;
+  const gate = deferred();
+  const result = data.futureSync((n) => {
+    controller.abort(new Error("changed my mind"));
+    return gate.promise.then(() => ++n.value);
   }, { signal: controller.signal });
-  assert.equal(await result, 1);
+  await assert.rejects(result, /changed my mind/);
+  assert.equal(data.running, true);
+  gate.resolve();
+  assert.equal(await data.futureSync((n) => n.value), 1);
+});
+
+Deno.test("after an abort, the job's own signal.reason is a cancellation; any other error is reported", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  // Fire-and-forget jobs that end with their signal's reason, as throwIfAborted() or fetch do.
+  const quiet = new AbortController();
+  const started = deferred();
+  data.desync(async (_, signal) => {
+    started.resolve();
+    await new Promise((resolve) => signal!.addEventListener("abort", resolve));
+    signal!.throwIfAborted();
+  }, { signal: quiet.signal });
+  await started.promise;
+  quiet.abort();
+  await data.futureSync(() => {});
+  const thrown = new AbortController();
+  data.desync((_, signal) => {
+    thrown.abort();
+    throw signal!.reason; // synchronously
+  }, { signal: thrown.signal });
+  await data.futureSync(() => {});
+  // The same for a detached future, and for an awaited one whose caller was released.
+  const detached = new AbortController();
+  data.futureDesync(async (_, signal) => {
+    await Promise.resolve();
+    detached.abort();
+    throw signal!.reason;
+  }, { signal: detached.signal }).detach();
+  await data.futureSync(() => {});
+  await flushMicrotasks();
+  assert.deepEqual(errors, [], "cancellations are not reported");
+  // Other errors after an abort still are: nobody else can observe them.
+  const loud = new AbortController();
+  const gate = deferred();
+  data.desync(async () => {
+    await gate.promise;
+    throw new Error("cleanup failed");
+  }, { signal: loud.signal });
+  const awaited = new AbortController();
+  const other = new Desync(0, { onError: handler });
+  const released = other.futureSync(async () => {
+    await gate.promise;
+    throw new Error("awaited cleanup failed");
+  }, { signal: awaited.signal });
+  await flushMicrotasks();
+  loud.abort();
+  awaited.abort();
+  gate.resolve();
+  await assert.rejects(released, { name: "AbortError" });
+  await data.futureSync(() => {});
+  await other.futureSync(() => {});
+  await flushMicrotasks();
+  assert.deepEqual(errors.map((e) => (e as Error).message).sort(), [
+    "awaited cleanup failed",
+    "cleanup failed",
+  ]);
 });
 
 Deno.test("fire-and-forget desync with a signal: aborted while queued it never runs and reports nothing", async () => {
@@ -187,8 +284,9 @@ Deno.test("aborting every queued job of a closing queue lets close resolve", asy
   assert.ok(results.every((r) => r.status === "rejected"));
 });
 
-Deno.test("abort listeners are removed once a job starts (no leak on long-lived signals)", async () => {
-  const data = new Desync(0);
+Deno.test("one abort listener per signal, however many jobs share it, removed once they settle", async () => {
+  const a = new Desync(0);
+  const b = new Desync(0);
   const controller = new AbortController();
   let added = 0, removed = 0;
   const signal = controller.signal;
@@ -203,11 +301,65 @@ Deno.test("abort listeners are removed once a job starts (no leak on long-lived 
     return remove(...args);
   }) as typeof signal.removeEventListener;
   const gate = deferred();
-  const held = data.futureSync(() => gate.promise);
-  const jobs = Array.from({ length: 10 }, () => data.futureSync((n) => ++n.value, { signal }));
-  assert.equal(added, 10, "queued jobs listen for the abort");
+  const held = a.futureSync(() => gate.promise);
+  const jobs = Array.from(
+    { length: 20 },
+    (_, i) => (i % 2 ? a : b).futureSync((n) => ++n.value, { signal }),
+  );
+  jobs.push(...Array.from({ length: 5 }, () => a.futureDesync((n) => ++n.value, { signal })));
+  a.desync((n) => void n.value++, { signal });
+  assert.equal(added, 1, "one listener for 26 jobs on two objects");
   gate.resolve();
   await held;
   await Promise.all(jobs);
-  assert.equal(removed, 10, "and stop listening once they start");
+  await a.futureSync(() => {});
+  assert.equal(removed, 1, "removed once every job under it settled");
+  // A fresh job under the same signal listens again; one that runs inline
+  // and returns a plain value never needs to.
+  await a.futureSync((n) => n.value, { signal });
+  assert.equal(added, 1);
+  const again = deferred();
+  const heldAgain = a.futureSync(() => again.promise);
+  const queued = a.futureSync((n) => n.value, { signal });
+  assert.equal(added, 2);
+  again.resolve();
+  await heldAgain;
+  await queued;
+  assert.equal(removed, 2);
+});
+
+Deno.test("100,000 jobs sharing one signal: scheduling and aborting them is linear", async () => {
+  const time = async (count: number) => {
+    const data = new Desync(0);
+    const gate = deferred();
+    data.desync(() => gate.promise);
+    const controller = new AbortController();
+    const options = { signal: controller.signal };
+    const start = performance.now();
+    const jobs: Promise<unknown>[] = [];
+    for (let i = 0; i < count; i++) jobs.push(data.futureSync((n) => ++n.value, options));
+    const scheduled = performance.now();
+    // Observed before the abort, as callers awaiting them would: Deno's
+    // tracking of rejections that have no handler yet is itself quadratic.
+    const settled = Promise.allSettled(jobs);
+    controller.abort();
+    const results = await settled;
+    const aborted = performance.now();
+    assert.ok(results.every((result) => result.status === "rejected"));
+    assert.equal(data.queued, 0);
+    gate.resolve();
+    await data.close();
+    return { schedule: scheduled - start, abort: aborted - scheduled };
+  };
+  await time(1_000); // warm up
+  const small = await time(10_000);
+  const large = await time(100_000);
+  console.log(
+    `one signal, 10,000 jobs: scheduled in ${small.schedule.toFixed(1)} ms, aborted in ${
+      small.abort.toFixed(1)
+    } ms; 100,000 jobs: ${large.schedule.toFixed(1)} ms and ${large.abort.toFixed(1)} ms`,
+  );
+  // Well under a second for 100,000 on any machine (quadratic took 49 s + 38 s).
+  assert.ok(large.schedule < 1_000, `scheduling 100,000 took ${large.schedule.toFixed(0)} ms`);
+  assert.ok(large.abort < 1_000, `aborting 100,000 took ${large.abort.toFixed(0)} ms`);
 });
