@@ -142,7 +142,10 @@ export class PipeRun {
   async pump(reader: SourceReader): Promise<void> {
     const queue = this.#queue;
     this.#stopInput = (reason) =>
-      reader.cancel(reason, (error) => queue.scheduler.report(queue, error));
+      reader.cancel(
+        reason,
+        (error) => queue.scheduler.report(queue, error, "Cancelling the source of a pipe"),
+      );
     this.start();
     try {
       while (this.#inputOpen) {

@@ -1,6 +1,9 @@
 // Copyright 2026 the desync authors. MIT license.
 // The few runtime-specific facilities desync needs, feature-detected once.
 
+import { DesyncError } from "./errors.ts";
+import { describe } from "./_validate.ts";
+
 /** Handler for errors nobody else can observe. */
 export type ErrorHandler = (error: unknown) => void;
 
@@ -36,11 +39,35 @@ export const scheduleMacrotask: (callback: () => void) => void = (() => {
 })();
 
 /**
- * Reports an error that has no caller to go to: `reportError` where the
- * platform has it (Deno, browsers, Bun), otherwise an uncaught exception in a
- * fresh microtask (Node), so it is never silent.
+ * Reports an error that has no caller to go to, and never throws:
+ * `reportError` where the platform has it (Deno, browsers, Bun), otherwise an
+ * uncaught exception in a fresh microtask (Node), so it is never silent.
+ *
+ * A value that is not an `Error` (a string, a symbol, `undefined`) would be
+ * reported as a bare `Uncaught undefined`: it is wrapped in a `DesyncError`
+ * that says what failed (`what`, e.g. "a desync() job on a Desync"), with the
+ * value as its `cause`. One that the platform cannot even report (a Proxy whose
+ * traps throw makes `reportError` throw) is replaced by a description.
  */
-export const reportLoudly: ErrorHandler = (error: unknown) => {
+export function reportLoudly(error: unknown, what: string): void {
+  const reported = isError(error) ? error : new DesyncError(
+    `${what} failed with ${safeDescribe(error)}, which is not an Error (it is this error's cause)`,
+    { cause: error },
+  );
+  try {
+    deliver(reported);
+  } catch {
+    try {
+      deliver(
+        new DesyncError(`${what} failed with ${safeDescribe(error)}, which could not be reported`),
+      );
+    } catch {
+      // Nothing left to try: reporting must never throw into the scheduler.
+    }
+  }
+}
+
+function deliver(error: unknown): void {
   const report = globals.reportError;
   if (typeof report === "function") {
     report(error);
@@ -49,7 +76,24 @@ export const reportLoudly: ErrorHandler = (error: unknown) => {
       throw error;
     });
   }
-};
+}
+
+/** `instanceof Error`, false for a Proxy whose traps throw. */
+function isError(value: unknown): boolean {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+function safeDescribe(value: unknown): string {
+  try {
+    return describe(value);
+  } catch {
+    return `an ${typeof value} that cannot be inspected`;
+  }
+}
 
 /** Symbols that Deno's and Node's `inspect` look up for custom output. */
 export const DENO_INSPECT: unique symbol = Symbol.for("Deno.customInspect") as never;

@@ -499,19 +499,31 @@ export class QueueCore extends Ring<Entry> {
    */
   fail(job: Job | null, error: unknown): void {
     if (job === null) {
-      this.scheduler.report(this, error);
+      this.scheduler.report(this, error, `A desync() job on a ${this.label}`);
     } else if (job.status !== PENDING) {
       // Cancelled while it ran: its caller already has the abort reason, so
       // any other error of the job would reach nobody. (Ending with its
       // signal's own reason, as `throwIfAborted()` or `fetch` do, is the
       // cancellation itself.)
-      if (job.cancelled && error !== job.value) this.scheduler.report(this, error);
+      if (job.cancelled && error !== job.value) {
+        this.scheduler.report(this, error, `A job on a ${this.label}, after its abort,`);
+      }
     } else if (job.isCancellation(error)) {
       job.cancel(error); // a cancellation is never reported
     } else {
       job.fail(error);
-      if (job.kind === KIND_PLAIN || job.detached) this.scheduler.report(this, error);
+      if (job.kind === KIND_PLAIN || job.detached) this.reportFailure(job, error);
     }
+  }
+
+  /** Reports the error of a fire-and-forget job: a desync() job or a detached future. */
+  reportFailure(job: Job, error: unknown): void {
+    const what = job.kind === KIND_PLAIN
+      ? "A desync() job"
+      : job.kind === KIND_AFTER
+      ? "A detached after() job"
+      : "A detached futureDesync() job";
+    this.scheduler.report(this, error, `${what} on a ${this.label}`);
   }
 
   /**

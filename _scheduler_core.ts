@@ -159,21 +159,22 @@ export class SchedulerCore {
    * Hands a fire-and-forget error to the queue's handler, else the
    * scheduler's, else `reportError`. Delivered in a fresh microtask, so that
    * a handler never runs in the middle of a queue's state change (and may
-   * itself schedule, sync or close freely).
+   * itself schedule, sync or close freely). `what` names what failed, for the
+   * default report (see `reportLoudly`).
    */
-  report(queue: QueueCore, error: unknown): void {
+  report(queue: QueueCore, error: unknown, what: string): void {
     const handler = queue.onError ?? this.onError;
     queueMicrotask(() => {
       if (handler === undefined) {
-        reportLoudly(error);
+        reportLoudly(error, what);
         return;
       }
       try {
         handler(error);
       } catch (handlerError) {
         // A failing handler must not hide either error.
-        reportLoudly(error);
-        reportLoudly(handlerError);
+        reportLoudly(error, what);
+        reportLoudly(handlerError, `the onError handler called for ${what}`);
       }
     });
   }

@@ -2,7 +2,7 @@
 // Argument checks shared by every public entry point, so that bad input fails
 // at the call site with a message naming the method and the argument.
 
-/** A short description of a bad value for error messages, with its type. */
+/** A short description of a value for messages, with its type. May throw for a hostile Proxy. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -12,6 +12,7 @@ export function describe(value: unknown): string {
   if (type === "number" || type === "bigint" || type === "boolean") {
     return `${type} ${String(value)}`;
   }
+  if (type === "symbol") return `a symbol (${String(value)})`;
   return type;
 }
 
@@ -40,13 +41,68 @@ function isAbortSignal(value: unknown): value is AbortSignal {
     typeof (value as AbortSignal).removeEventListener === "function";
 }
 
-/** Reads `options.signal`, checking both the options bag and the signal. */
-export function readSignal(options: unknown, method: string): AbortSignal | undefined {
-  if (options === undefined) return undefined;
+/** The options every job-scheduling method takes. */
+export const JOB_OPTIONS: readonly string[] = ["signal"];
+
+/**
+ * Checks an options bag: `undefined`, or an object that is not itself a
+ * signal and has no key outside `accepted` (a misspelled key, or another
+ * library's option, must not be silently ignored).
+ */
+export function assertOptions(
+  options: unknown,
+  method: string,
+  accepted: readonly string[],
+): void {
+  if (options === undefined) return;
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`${method}(): "options" must be an object, got ${describe(options)}`);
   }
-  const signal = (options as { signal?: unknown }).signal;
+  if (isAbortSignal(options)) {
+    throw new TypeError(`${method}(): "options" is an AbortSignal; pass it as { signal } instead`);
+  }
+  for (const key in options) {
+    if (!accepted.includes(key)) throw unknownOption(method, key, accepted);
+  }
+}
+
+function unknownOption(method: string, key: string, accepted: readonly string[]): TypeError {
+  const near = accepted.find((name) => resembles(key, name));
+  const hint = near === undefined ? "" : ` (did you mean "${near}"?)`;
+  return new TypeError(
+    `${method}(): unknown option "${key}"${hint}; accepted: ${accepted.join(", ")}`,
+  );
+}
+
+/** A typo or a near name: one contains the other, or they are at most two edits apart. */
+function resembles(key: string, name: string): boolean {
+  const a = key.toLowerCase();
+  const b = name.toLowerCase();
+  if (a.includes(b) || b.includes(a)) return true;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j); // Levenshtein, row by row
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] <= 2;
+}
+
+/** Reads `options.signal` of a job-scheduling method, checking the options bag and the signal. */
+export function readSignal(options: unknown, method: string): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  assertOptions(options, method, JOB_OPTIONS);
+  return optionalSignal((options as { signal?: unknown }).signal, method);
+}
+
+/** Checks `options.signal`: `undefined` or an AbortSignal. */
+export function optionalSignal(signal: unknown, method: string): AbortSignal | undefined {
   if (signal === undefined) return undefined;
   if (!isAbortSignal(signal)) {
     throw new TypeError(
@@ -54,12 +110,6 @@ export function readSignal(options: unknown, method: string): AbortSignal | unde
     );
   }
   return signal;
-}
-
-export function assertOptionsObject(options: unknown, method: string): void {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(`${method}(): "options" must be an object, got ${describe(options)}`);
-  }
 }
 
 /**
@@ -72,21 +122,28 @@ export function assertConcurrency(
   method?: string,
 ): asserts value is number {
   const where = method === undefined ? "" : `${method}(): `;
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new TypeError(`${where}"${name}" must be a number, got ${describe(value)}`);
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${where}"${name}" must be a non-negative integer or Infinity, got ${describe(value)}`,
+    );
   }
-  if (value < 0 || (value !== Infinity && !Number.isInteger(value))) {
+  if (!(value >= 0) || (value !== Infinity && !Number.isInteger(value))) {
     throw new RangeError(
       `${where}"${name}" must be a non-negative integer or Infinity, got ${describe(value)}`,
     );
   }
 }
 
-/** Checks a count such as a pipe's back-pressure: a positive integer. */
-export function assertPositiveInteger(value: unknown, method: string, name: string): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+/** Checks a count such as a pipe's back-pressure: a positive integer, or `Infinity` (no limit). */
+export function assertCount(value: unknown, method: string, name: string): void {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${method}(): "${name}" must be a positive integer or Infinity, got ${describe(value)}`,
+    );
+  }
+  if (!(value >= 1) || (value !== Infinity && !Number.isInteger(value))) {
     throw new RangeError(
-      `${method}(): "${name}" must be a positive integer, got ${describe(value)}`,
+      `${method}(): "${name}" must be a positive integer or Infinity, got ${describe(value)}`,
     );
   }
 }

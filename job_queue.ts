@@ -27,6 +27,8 @@ export interface JobOptions {
 export type QueueJob<R> = (signal: AbortSignal | undefined) => R;
 
 let wrap: (core: QueueCore) => JobQueue;
+/** Proves that a construction comes from this module, not from user code. */
+const INTERNAL = Symbol("desync internal");
 let unwrap: (value: unknown) => QueueCore | undefined;
 
 /** Wraps a queue core in its public handle (internal). */
@@ -64,12 +66,17 @@ export function queueCore(value: unknown, method: string): QueueCore {
 export class JobQueue {
   #core: QueueCore;
 
-  private constructor(core: QueueCore) {
+  private constructor(token: symbol, core: QueueCore) {
+    if (token !== INTERNAL) {
+      throw new TypeError(
+        "JobQueue cannot be constructed directly: use queue() or scheduler.queue()",
+      );
+    }
     this.#core = core;
   }
 
   static {
-    wrap = (core) => new JobQueue(core);
+    wrap = (core) => new JobQueue(INTERNAL, core);
     unwrap = (value) =>
       typeof value === "object" && value !== null && #core in value
         ? (value as JobQueue).#core

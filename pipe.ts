@@ -80,9 +80,10 @@ import type { QueueCore } from "./_queue_core.ts";
 import { isSource, openSource } from "./_source.ts";
 import {
   assertFunction,
-  assertOptionsObject,
-  assertPositiveInteger,
-  readSignal,
+  assertCount,
+  assertOptions,
+  describe,
+  optionalSignal,
 } from "./_validate.ts";
 import type { Desync, Ref } from "./desync.ts";
 import { ClosedError } from "./errors.ts";
@@ -91,7 +92,9 @@ import { ClosedError } from "./errors.ts";
 export interface PipeOptions {
   /**
    * How many items may be in flight (queued or being processed) or wait
-   * unread as results before the pipe stops taking new ones.
+   * unread as results before the pipe stops taking new ones: a positive
+   * integer, or `Infinity` for no limit (memory then grows with a slow
+   * consumer).
    *
    * @default {5}
    */
@@ -140,11 +143,11 @@ interface Checked {
 function check(method: string, desync: unknown, process: unknown, options: unknown): Checked {
   const queue = desyncs.queueOf(desync, method, "desync");
   assertFunction(process, method, "process");
-  assertOptionsObject(options, method);
-  const signal = readSignal(options, method);
+  assertOptions(options, method, ["backpressure", "signal"]);
+  const signal = optionalSignal((options as PipeOptions | undefined)?.signal, method);
   const backpressure = (options as PipeOptions | undefined)?.backpressure;
   const limit = backpressure === undefined ? DEFAULT_BACKPRESSURE : backpressure;
-  assertPositiveInteger(limit, method, "options.backpressure");
+  assertCount(limit, method, "options.backpressure");
   if (queue.closed) throw new ClosedError(`${method}(): the Desync is closed`);
   return { queue, limit, signal };
 }
@@ -153,7 +156,7 @@ function openChecked(method: string, source: unknown) {
   if (!isSource(source)) {
     throw new TypeError(
       `${method}(): "source" must be a ReadableStream, an AsyncIterable or an Iterable, got ${
-        source === null ? "null" : typeof source
+        describe(source)
       }`,
     );
   }
@@ -175,19 +178,29 @@ function openChecked(method: string, source: unknown) {
  * @returns A promise that resolves once the source is exhausted and every
  * item has been processed, and rejects as described in the module docs.
  * @throws {TypeError} If an argument has the wrong type, or the stream is locked.
- * @throws {RangeError} If `options.backpressure` is not a positive integer.
+ * @throws {RangeError} If `options.backpressure` is not a positive integer or `Infinity`.
  * @throws {ClosedError} If `desync` is closed.
  *
- * @example
+ * @example Storing the values of a live stream in a set
  * ```ts
  * import { Desync } from "@desync/desync";
  * import { pipeIn } from "@desync/desync/pipe";
  * import assert from "node:assert/strict";
  *
  * const seen = new Desync(new Set<string>());
- * await pipeIn(seen, ["Test", "Another value", "Test"], (set, word) => {
- *   set.value.add(word);
- * });
+ * const channel = new TransformStream<string, string>();
+ * const sender = channel.writable.getWriter();
+ * const piped = pipeIn(seen, channel.readable, (set, value) => void set.value.add(value));
+ *
+ * await sender.write("Test"); // resolves once the pipe's read has taken it
+ * await sender.write("Another value");
+ * // A value joins the Desync's queue only once the pipe's read of it has
+ * // resolved, microtasks later: wait a macrotask rather than count them.
+ * await new Promise((resolve) => setTimeout(resolve, 0));
+ * assert.ok(seen.sync((set) => set.value.has("Test"))); // the source is still open
+ *
+ * await sender.close();
+ * await piped;
  * assert.deepEqual(seen.sync((set) => [...set.value]), ["Test", "Another value"]);
  * ```
  */
@@ -220,7 +233,7 @@ export function pipeIn<T, I>(
  * @param options See {@linkcode PipeOptions}.
  * @returns The stream of results.
  * @throws {TypeError} If an argument has the wrong type, or the stream is locked.
- * @throws {RangeError} If `options.backpressure` is not a positive integer.
+ * @throws {RangeError} If `options.backpressure` is not a positive integer or `Infinity`.
  * @throws {ClosedError} If `desync` is closed.
  *
  * @example Reporting whether each value was new
@@ -271,7 +284,7 @@ export function pipe<T, I, O>(
  * @param options See {@linkcode PipeOptions}.
  * @returns The writable stream.
  * @throws {TypeError} If an argument has the wrong type.
- * @throws {RangeError} If `options.backpressure` is not a positive integer.
+ * @throws {RangeError} If `options.backpressure` is not a positive integer or `Infinity`.
  * @throws {ClosedError} If `desync` is closed.
  *
  * @example
@@ -310,7 +323,7 @@ export function sink<T, I>(
  * @param options See {@linkcode PipeOptions}.
  * @returns The writable and readable sides.
  * @throws {TypeError} If an argument has the wrong type.
- * @throws {RangeError} If `options.backpressure` is not a positive integer.
+ * @throws {RangeError} If `options.backpressure` is not a positive integer or `Infinity`.
  * @throws {ClosedError} If `desync` is closed.
  *
  * @example A running total

@@ -29,7 +29,7 @@ import { DENO_INSPECT, type ErrorHandler, inspectAs, NODE_INSPECT } from "./_pla
 import { schedulers } from "./_hooks.ts";
 import { QueueCore } from "./_queue_core.ts";
 import { SchedulerCore } from "./_scheduler_core.ts";
-import { assertConcurrency, assertFunction, assertOptionsObject } from "./_validate.ts";
+import { assertConcurrency, assertFunction, assertOptions } from "./_validate.ts";
 import {
   type JobOptions,
   type JobQueue,
@@ -136,11 +136,11 @@ export class Scheduler {
    * Creates a scheduler with its own concurrency budget and error handler.
    *
    * @param options See {@linkcode SchedulerOptions}.
-   * @throws {TypeError} If an option has the wrong type.
-   * @throws {RangeError} If `maxConcurrency` is negative or not an integer.
+   * @throws {TypeError} If an option has the wrong type, or is not one of these options.
+   * @throws {RangeError} If `maxConcurrency` is negative, NaN or not an integer.
    */
   constructor(options?: SchedulerOptions) {
-    assertOptionsObject(options, "new Scheduler");
+    assertOptions(options, "new Scheduler", ["maxConcurrency", "onError"]);
     const maxConcurrency = options?.maxConcurrency === undefined
       ? Infinity
       : options.maxConcurrency;

@@ -13,6 +13,8 @@ import type { QueueCore } from "./_queue_core.ts";
 import { WouldBlockError } from "./errors.ts";
 
 const ignore = () => {};
+/** Proves that a construction comes from this module, not from user code. */
+const INTERNAL = Symbol("desync internal");
 
 /**
  * The result of a job scheduled with `futureDesync` or `after`: awaitable
@@ -54,7 +56,12 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
   #job: Job;
   #promise: Promise<T>;
 
-  private constructor(queue: QueueCore, job: Job, promise: Promise<T>) {
+  private constructor(token: symbol, queue: QueueCore, job: Job, promise: Promise<T>) {
+    if (token !== INTERNAL) {
+      throw new TypeError(
+        "SchedulerFuture cannot be constructed directly: futureDesync() and after() return one",
+      );
+    }
     this.#queue = queue;
     this.#job = job;
     this.#promise = promise;
@@ -62,7 +69,7 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
 
   static {
     futures.create = <T>(queue: QueueCore, job: Job, promise: Promise<T>) =>
-      new SchedulerFuture<T>(queue, job, promise);
+      new SchedulerFuture<T>(INTERNAL, queue, job, promise);
     futures.queueOf = (value) =>
       typeof value === "object" && value !== null && #queue in value
         ? (value as SchedulerFuture<unknown>).#queue
@@ -147,7 +154,7 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
     job.detached = true;
     this.#promise.catch(ignore); // observed from now on by the error handler instead
     if (job.status === REJECTED && !job.cancelled) {
-      this.#queue.scheduler.report(this.#queue, job.value);
+      this.#queue.reportFailure(job, job.value);
     }
   }
 
@@ -269,13 +276,18 @@ const abandoned = typeof FinalizationRegistry === "function"
 export class QueueResumer implements Disposable {
   #resume: (() => boolean) | null;
 
-  private constructor(resume: () => boolean) {
+  private constructor(token: symbol, resume: () => boolean) {
+    if (token !== INTERNAL) {
+      throw new TypeError(
+        "QueueResumer cannot be constructed directly: suspend() resolves with one",
+      );
+    }
     this.#resume = resume;
   }
 
   static {
     futures.resumer = (resume: () => boolean) => {
-      const resumer = new QueueResumer(resume);
+      const resumer = new QueueResumer(INTERNAL, resume);
       abandoned?.register(resumer, resume, resumer);
       return resumer;
     };

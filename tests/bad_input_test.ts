@@ -9,7 +9,18 @@
 // `signal.reason` (the job never runs), as documented.
 
 import assert from "node:assert/strict";
-import { ClosedError, Desync, JobQueue, pipe, pipeIn, Scheduler, sink, transform } from "../mod.ts";
+import {
+  ClosedError,
+  Desync,
+  JobQueue,
+  pipe,
+  pipeIn,
+  QueueResumer,
+  Scheduler,
+  SchedulerFuture,
+  sink,
+  transform,
+} from "../mod.ts";
 import * as S from "../scheduler.ts";
 import { collect, flushMicrotasks, nextMacrotask, streamFrom } from "./_helpers.ts";
 
@@ -62,7 +73,16 @@ const notFunctions: unknown[] = [
   Promise.resolve(),
   new Date(0),
 ];
-const notOptions: unknown[] = [null, 1, "options", true, Symbol("options"), 10n, () => {}];
+const notOptions: unknown[] = [
+  null,
+  1,
+  "options",
+  true,
+  Symbol("options"),
+  10n,
+  () => {},
+  new AbortController().signal, // a signal where the options belong
+];
 const notSignals: unknown[] = [
   null,
   1,
@@ -85,18 +105,10 @@ const notThenables: unknown[] = [
   { then: 1 },
   () => {},
 ];
-const notIntegersForBackpressure: unknown[] = [
-  0,
-  -1,
-  1.5,
-  NaN,
-  Infinity,
-  -Infinity,
-  "2",
-  null,
-  true,
-  2n,
-];
+/** Numbers out of range for a back-pressure (RangeError); `Infinity` is allowed (no limit). */
+const badBackpressureNumbers: unknown[] = [0, -1, 1.5, NaN, -Infinity];
+/** Not numbers at all (TypeError). */
+const notNumbers: unknown[] = ["2", null, true, 2n, {}];
 
 Deno.test("bad input fails at the call site with a named error naming method and argument", async (t) => {
   const sched = new Scheduler();
@@ -104,7 +116,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
   const data = new Desync<number>(0, { scheduler: sched });
   const q = sched.queue();
   const foreign = other.queue();
-  const fakeQueue = new (JobQueue as unknown as new () => JobQueue)();
+  const fakeQueue = Object.create(JobQueue.prototype) as JobQueue;
   const fakeDesync = Object.create(Desync.prototype) as Desync<number>;
   const fakeScheduler = Object.create(Scheduler.prototype) as Scheduler;
   const notQueues: unknown[] = [
@@ -182,6 +194,16 @@ Deno.test("bad input fails at the call site with a named error naming method and
           TypeError,
           method,
           "options.signal",
+        );
+      }
+      // Misspelled keys and other libraries' options are not silently ignored.
+      for (const key of ["sginal", "Signal", "concurrency", "priority"]) {
+        add(
+          `${who} ${method}(job, { ${key}: … })`,
+          () => call(job, { [key]: new AbortController().signal }),
+          TypeError,
+          method,
+          key,
         );
       }
     }
@@ -377,7 +399,23 @@ Deno.test("bad input fails at the call site with a named error naming method and
       "handler",
     );
   }
-  for (const bad of [-1, -2, 1.5, 0.1, -Infinity, -0.5]) {
+  for (const key of ["onErorr", "concurrency", "signal"]) {
+    add(
+      `new Desync(0, { ${key}: … })`,
+      () => new Desync(0, { [key]: () => {} }),
+      TypeError,
+      "new Desync",
+      key,
+    );
+    add(
+      `new Scheduler({ ${key}: … })`,
+      () => new Scheduler({ [key]: 1 }),
+      TypeError,
+      "new Scheduler",
+      key,
+    );
+  }
+  for (const bad of [-1, -2, 1.5, 0.1, -Infinity, -0.5, NaN]) {
     add(
       `new Scheduler({ maxConcurrency: ${bad} })`,
       () => new Scheduler({ maxConcurrency: bad }),
@@ -393,7 +431,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       "maxConcurrency",
     );
   }
-  for (const bad of ["2", NaN, null, true, 2n, {}, Symbol("n")]) {
+  for (const bad of ["2", null, true, 2n, {}, Symbol("n")]) {
     add(
       `new Scheduler({ maxConcurrency: ${show(bad)} })`,
       () => new Scheduler({ maxConcurrency: bad as never }),
@@ -476,13 +514,31 @@ Deno.test("bad input fails at the call site with a named error naming method and
         "options.signal",
       );
     }
-    for (const bad of notIntegersForBackpressure) {
+    for (const bad of badBackpressureNumbers) {
       add(
         `${method}(…, { backpressure: ${show(bad)} })`,
         () => call(data, source(), job, { backpressure: bad }),
         RangeError,
         method,
         "options.backpressure",
+      );
+    }
+    for (const bad of notNumbers) {
+      add(
+        `${method}(…, { backpressure: ${show(bad)} })`,
+        () => call(data, source(), job, { backpressure: bad }),
+        TypeError,
+        method,
+        "options.backpressure",
+      );
+    }
+    for (const key of ["sginal", "backPressure", "highWaterMark"]) {
+      add(
+        `${method}(…, { ${key}: 1 })`,
+        () => call(data, source(), job, { [key]: 1 }),
+        TypeError,
+        method,
+        key,
       );
     }
     if (hasSource) {
@@ -719,6 +775,60 @@ Deno.test("already-aborted signals: the call succeeds, its promise rejects with 
     `already-aborted signals: ${signals.length * 19} calls, each rejected with its signal's reason`,
   );
   await data.close();
+});
+
+Deno.test("a method taken off its Desync names itself in its error", () => {
+  const data = new Desync(0);
+  const { sync, desync, futureSync, close } = data;
+  for (
+    const [name, call] of [
+      ["sync", () => sync((n) => n.value)],
+      ["desync", () => desync(() => {})],
+      ["futureSync", () => futureSync(() => {})],
+      ["close", () => close()],
+    ] as const
+  ) {
+    assert.throws(call, (error: unknown) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(
+        error.message,
+        new RegExp(`^Desync\\.${name}\\(\\) was called without its Desync`),
+      );
+      return true;
+    });
+  }
+  assert.equal(sync.call(data, (n: { value: number }) => n.value + 1), 1, "bound, it works");
+});
+
+Deno.test("SchedulerFuture, QueueResumer and JobQueue cannot be constructed directly", () => {
+  for (
+    const [name, Class] of [
+      ["SchedulerFuture", SchedulerFuture],
+      ["QueueResumer", QueueResumer],
+      ["JobQueue", JobQueue],
+    ] as const
+  ) {
+    assert.throws(
+      () => new (Class as unknown as new () => unknown)(),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        error.message.startsWith(`${name} cannot be constructed directly`),
+    );
+  }
+});
+
+Deno.test("a pipe with backpressure: Infinity takes every item at once", async () => {
+  const data = new Desync<number[]>([]);
+  let pulled = 0;
+  const source = {
+    *[Symbol.iterator]() {
+      for (let i = 0; i < 1000; i++) yield ++pulled;
+    },
+  };
+  const results = pipe(data, source, (d, item) => d.value.push(item), { backpressure: Infinity });
+  await flushMicrotasks();
+  assert.equal(pulled, 1000, "no limit: the whole synchronous source was taken");
+  assert.equal((await collect(results)).length, 1000);
 });
 
 Deno.test("a method called on something that is not its object throws a TypeError", () => {

@@ -4,7 +4,7 @@
 // scheduler's, else reportError), exactly once, and the queue carries on.
 
 import assert from "node:assert/strict";
-import { Desync, Scheduler } from "../mod.ts";
+import { Desync, DesyncError, Scheduler } from "../mod.ts";
 import { desync, futureSync } from "../scheduler.ts";
 import {
   deferred,
@@ -114,6 +114,60 @@ Deno.test("a throwing handler does not hide either error: both reach reportError
     await data.futureSync(() => {});
   });
   assert.deepEqual(reported.map((e) => (e as Error).message), ["original", "handler broke"]);
+});
+
+Deno.test("reporting never throws: non-Error values are reported as DesyncErrors that say what failed", async () => {
+  const symbol = Symbol("odd");
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const hostile = new Proxy({}, {
+    get() {
+      throw new Error("trap: get");
+    },
+    getPrototypeOf() {
+      throw new Error("trap: getPrototypeOf");
+    },
+    has() {
+      throw new Error("trap: has");
+    },
+    ownKeys() {
+      throw new Error("trap: ownKeys");
+    },
+  });
+  const data = new Desync(0);
+  const q = new Scheduler().queue();
+  const reported = await captureReported(async () => {
+    for (const value of [symbol, undefined, "text", revoked, hostile]) {
+      data.desync(() => {
+        throw value;
+      });
+    }
+    data.futureDesync(() => Promise.reject(7)).detach();
+    desync(q, () => {
+      throw null;
+    });
+    await data.futureSync(() => {});
+    await futureSync(q, () => {});
+    await flushMicrotasks();
+  });
+  assert.equal(reported.length, 7, "each failure is reported once, and nothing threw");
+  for (const error of reported) assert.ok(error instanceof DesyncError);
+  const messages = reported.map((error) => (error as Error).message);
+  const find = (pattern: RegExp) => {
+    const index = messages.findIndex((message) => pattern.test(message));
+    assert.ok(index >= 0, `no report matches ${pattern}: ${messages.join(" | ")}`);
+    return reported[index] as Error;
+  };
+  const ofSymbol = find(/^A desync\(\) job on a Desync failed with a symbol \(Symbol\(odd\)\)/);
+  assert.equal(ofSymbol.cause, symbol, "the original value is the cause");
+  find(/^A desync\(\) job on a Desync failed with undefined, which is not an Error/);
+  find(/^A desync\(\) job on a Desync failed with a string \("text"\)/);
+  find(/failed with an object that cannot be inspected/); // the revoked proxy
+  find(/^A desync\(\) job on a Desync failed with an object, which/); // the hostile one
+  find(/^A detached futureDesync\(\) job on a Desync failed with number 7/);
+  find(/^A desync\(\) job on a JobQueue failed with null/);
+  // The data object carries on.
+  assert.equal(data.sync((n) => n.value), 0);
 });
 
 Deno.test("futureSync errors reject its promise and never reach the handler", async () => {

@@ -300,11 +300,11 @@ Deno.test("a caller waiting behind a backlog does not keep other queues from the
 Deno.test("option errors name the method, and null is not taken for the default", () => {
   assert.throws(
     () => new Scheduler({ maxConcurrency: null as never }),
-    /^TypeError: new Scheduler\(\): "options.maxConcurrency" must be a number, got null$/,
+    /^TypeError: new Scheduler\(\): "options.maxConcurrency" must be a non-negative integer or Infinity, got null$/,
   );
   assert.throws(
     () => pipeIn(new Desync(0), [], () => {}, { backpressure: null as never }),
-    /^RangeError: pipeIn\(\): "options.backpressure" must be a positive integer, got null$/,
+    /^TypeError: pipeIn\(\): "options.backpressure" must be a positive integer or Infinity, got null$/,
   );
   assert.throws(
     () => pipeIn(new Desync(0), [], () => {}, { backpressure: "2" as never }),
