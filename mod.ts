@@ -14,11 +14,11 @@
  *   promises.
  * - The {@linkcode Scheduler} serves many objects fairly, bounds how many may
  *   have async work in flight, never starves the event loop, and has a manual
- *   mode for deterministic tests. Untyped queues and free functions live in
- *   `@desync/desync/scheduler`.
- * - Pipes ({@linkcode pipeIn}, {@linkcode pipe}, {@linkcode Desync.sink},
- *   {@linkcode Desync.transform}) feed `ReadableStream`s and async iterables
- *   into a `Desync` with back-pressure; also in `@desync/desync/pipe`.
+ *   mode for deterministic tests. Untyped queues and the free functions that
+ *   schedule on them are exported here and from `@desync/desync/scheduler`.
+ * - Pipes ({@linkcode pipeIn}, {@linkcode pipe}, {@linkcode sink},
+ *   {@linkcode transform}) feed `ReadableStream`s and async iterables into a
+ *   `Desync` with back-pressure; also in `@desync/desync/pipe`.
  *
  * @example
  * ```ts
@@ -35,16 +35,26 @@
  * @module
  */
 
-export { Desync, type DesyncJob, type DesyncOptions, type Ref } from "./desync.ts";
+export { Desync, type DesyncJob, type DesyncOptions, type Ref } from "./desync/desync.ts";
 export {
+  after,
+  desync,
   type ErrorHandler,
+  futureDesync,
+  futureSync,
   type JobOptions,
   JobQueue,
+  queue,
+  type QueueJob,
+  type QueueOptions,
   QueueResumer,
   Scheduler,
   scheduler,
   SchedulerFuture,
   type SchedulerOptions,
+  suspend,
+  sync,
+  trySync,
 } from "./scheduler.ts";
 export {
   pipe,
@@ -62,4 +72,4 @@ export {
   ReentrancyError,
   TrySyncError,
   WouldBlockError,
-} from "./errors.ts";
+} from "./_engine/errors.ts";

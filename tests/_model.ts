@@ -36,7 +36,7 @@ import {
   WouldBlockError,
 } from "../mod.ts";
 import * as S from "../scheduler.ts";
-import { pipe, pipeIn } from "../pipe.ts";
+import { pipe, pipeIn, sink, transform } from "../pipe.ts";
 import {
   type AbortPlan,
   type Body,
@@ -356,29 +356,27 @@ export class Run {
   invoke(h: Target, api: Api, fn: unknown, options?: unknown, input?: unknown): unknown {
     const d = h.desync;
     const q = h.queue!;
-    const s = h.sched.s;
-    const free = h.via === "free";
     // deno-lint-ignore no-explicit-any
     const f = fn as any;
     // deno-lint-ignore no-explicit-any
     const o = options as any;
     switch (api) {
       case "desync":
-        return d ? d.desync(f, o) : free ? S.desync(q, f, o) : s.desync(q, f, o);
+        return d ? d.desync(f, o) : S.desync(q, f, o);
       case "sync":
-        return d ? d.sync(f) : free ? S.sync(q, f) : s.sync(q, f);
+        return d ? d.sync(f) : S.sync(q, f);
       case "trySync":
-        return d ? d.trySync(f) : free ? S.trySync(q, f) : s.trySync(q, f);
+        return d ? d.trySync(f) : S.trySync(q, f);
       case "futureSync":
-        return d ? d.futureSync(f, o) : free ? S.futureSync(q, f, o) : s.futureSync(q, f, o);
+        return d ? d.futureSync(f, o) : S.futureSync(q, f, o);
       case "futureDesync":
-        return d ? d.futureDesync(f, o) : free ? S.futureDesync(q, f, o) : s.futureDesync(q, f, o);
+        return d ? d.futureDesync(f, o) : S.futureDesync(q, f, o);
       case "after": {
         const p = input as PromiseLike<unknown>;
-        return d ? d.after(p, f, o) : free ? S.after(q, p, f, o) : s.after(q, p, f, o);
+        return d ? d.after(p, f, o) : S.after(q, p, f, o);
       }
       case "suspend":
-        return d ? d.suspend(o) : free ? S.suspend(q, o) : s.suspend(q, o);
+        return d ? d.suspend(o) : S.suspend(q, o);
       default:
         throw new Error(`invoke: ${api}`);
     }
@@ -1325,12 +1323,12 @@ export class Run {
           outcome = this.consume(p, pipe(h.desync!, this.source(p), process, options));
           break;
         case "sink":
-          outcome = this.sourceStream(p).pipeTo(h.desync!.sink(process, options));
+          outcome = this.sourceStream(p).pipeTo(sink(h.desync!, process, options));
           break;
         default:
           outcome = this.consume(
             p,
-            this.sourceStream(p).pipeThrough(h.desync!.transform(process, options)),
+            this.sourceStream(p).pipeThrough(transform(h.desync!, process, options)),
           );
       }
     } catch (error) {

@@ -156,18 +156,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
     ["futureDesync", (fn, o) => S.futureDesync(q, fn as never, o as never)],
     ["after", (fn, o) => S.after(q, resolved, fn as never, o as never)],
   ];
-  const schedulerMethods: Scheduling[] = [
-    ["desync", (fn, o) => sched.desync(q, fn as never, o as never)],
-    ["futureSync", (fn, o) => sched.futureSync(q, fn as never, o as never)],
-    ["futureDesync", (fn, o) => sched.futureDesync(q, fn as never, o as never)],
-    ["after", (fn, o) => sched.after(q, resolved, fn as never, o as never)],
-  ];
-  for (
-    const [who, methods] of [["Desync", desyncMethods], ["free", queueFunctions], [
-      "Scheduler",
-      schedulerMethods,
-    ]] as const
-  ) {
+  for (const [who, methods] of [["Desync", desyncMethods], ["free", queueFunctions]] as const) {
     for (const [method, call] of methods) {
       for (const bad of notFunctions) {
         add(
@@ -225,20 +214,6 @@ Deno.test("bad input fails at the call site with a named error naming method and
       "trySync",
       "job",
     );
-    add(
-      `Scheduler sync(q, ${show(bad)})`,
-      () => sched.sync(q, bad as never),
-      TypeError,
-      "sync",
-      "job",
-    );
-    add(
-      `Scheduler trySync(q, ${show(bad)})`,
-      () => sched.trySync(q, bad as never),
-      TypeError,
-      "trySync",
-      "job",
-    );
   }
   for (const bad of notThenables) {
     add(
@@ -255,13 +230,6 @@ Deno.test("bad input fails at the call site with a named error naming method and
       "after",
       "promise",
     );
-    add(
-      `Scheduler after(q, ${show(bad)}, job)`,
-      () => sched.after(q, bad as never, afterJob),
-      TypeError,
-      "after",
-      "promise",
-    );
   }
   for (const bad of notOptions) {
     add(
@@ -274,13 +242,6 @@ Deno.test("bad input fails at the call site with a named error naming method and
     add(
       `free suspend(q, ${show(bad)})`,
       () => S.suspend(q, bad as never),
-      TypeError,
-      "suspend",
-      "options",
-    );
-    add(
-      `Scheduler suspend(q, ${show(bad)})`,
-      () => sched.suspend(q, bad as never),
       TypeError,
       "suspend",
       "options",
@@ -304,42 +265,20 @@ Deno.test("bad input fails at the call site with a named error naming method and
     );
   }
 
-  // --- queues: not a queue, a queue of another scheduler
-  const queueCalls: [string, (queue: unknown) => unknown, (queue: unknown) => unknown][] = [
-    ["desync", (x) => S.desync(x as never, job), (x) => sched.desync(x as never, job)],
-    ["sync", (x) => S.sync(x as never, job), (x) => sched.sync(x as never, job)],
-    ["trySync", (x) => S.trySync(x as never, job), (x) => sched.trySync(x as never, job)],
-    ["futureSync", (x) => S.futureSync(x as never, job), (x) => sched.futureSync(x as never, job)],
-    [
-      "futureDesync",
-      (x) => S.futureDesync(x as never, job),
-      (x) => sched.futureDesync(x as never, job),
-    ],
-    [
-      "after",
-      (x) => S.after(x as never, resolved, afterJob),
-      (x) => sched.after(x as never, resolved, afterJob),
-    ],
-    ["suspend", (x) => S.suspend(x as never), (x) => sched.suspend(x as never)],
+  // --- queues: not a queue
+  const queueCalls: [string, (queue: unknown) => unknown][] = [
+    ["desync", (x) => S.desync(x as never, job)],
+    ["sync", (x) => S.sync(x as never, job)],
+    ["trySync", (x) => S.trySync(x as never, job)],
+    ["futureSync", (x) => S.futureSync(x as never, job)],
+    ["futureDesync", (x) => S.futureDesync(x as never, job)],
+    ["after", (x) => S.after(x as never, resolved, afterJob)],
+    ["suspend", (x) => S.suspend(x as never)],
   ];
-  for (const [method, free, viaScheduler] of queueCalls) {
+  for (const [method, free] of queueCalls) {
     for (const bad of notQueues) {
       add(`free ${method}(${show(bad)}, …)`, () => free(bad), TypeError, method, "queue");
-      add(
-        `Scheduler ${method}(${show(bad)}, …)`,
-        () => viaScheduler(bad),
-        TypeError,
-        method,
-        "queue",
-      );
     }
-    add(
-      `Scheduler ${method}(queue of another scheduler, …)`,
-      () => viaScheduler(foreign),
-      TypeError,
-      method,
-      "queue",
-    );
   }
 
   // --- constructors, setters and options
@@ -472,8 +411,6 @@ Deno.test("bad input fails at the call site with a named error naming method and
     ],
     ["sink", (d, _src, fn, o) => sink(d as never, fn as never, o as never), true, false],
     ["transform", (d, _src, fn, o) => transform(d as never, fn as never, o as never), true, false],
-    ["sink", (_d, _src, fn, o) => data.sink(fn as never, o as never), false, false],
-    ["transform", (_d, _src, fn, o) => data.transform(fn as never, o as never), false, false],
   ];
   for (const [method, call, hasDesync, hasSource] of pipeCalls) {
     if (hasDesync) {
@@ -579,8 +516,6 @@ Deno.test("bad input fails at the call site with a named error naming method and
     ["futureDesync", () => closedData.futureDesync(job)],
     ["after", () => closedData.after(resolved, afterJob)],
     ["suspend", () => closedData.suspend()],
-    ["sink", () => closedData.sink(job)],
-    ["transform", () => closedData.transform(job)],
     ["pipeIn", () => pipeIn(closedData, source(), job)],
     ["pipe", () => pipe(closedData, source(), job)],
     ["sink", () => sink(closedData, job)],
@@ -592,13 +527,6 @@ Deno.test("bad input fails at the call site with a named error naming method and
     ["futureDesync", () => S.futureDesync(closedQueue, job)],
     ["after", () => S.after(closedQueue, resolved, afterJob)],
     ["suspend", () => S.suspend(closedQueue)],
-    ["desync", () => closedSched.desync(closedQueue, job)],
-    ["sync", () => closedSched.sync(closedQueue, job)],
-    ["trySync", () => closedSched.trySync(closedQueue, job)],
-    ["futureSync", () => closedSched.futureSync(closedQueue, job)],
-    ["futureDesync", () => closedSched.futureDesync(closedQueue, job)],
-    ["after", () => closedSched.after(closedQueue, resolved, afterJob)],
-    ["suspend", () => closedSched.suspend(closedQueue)],
   ];
   for (const [method, call] of closedCalls) {
     add(`${method} on a closed object`, call, ClosedError, method, null);
@@ -661,7 +589,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
   assert.equal(sched.onError, undefined);
   assert.equal(data.onError, undefined);
   assert.equal(foreign.queued, 0);
-  assert.equal(other.sync(foreign, () => "usable"), "usable");
+  assert.equal(S.sync(foreign, () => "usable"), "usable");
   console.log(
     `bad input: ${rows.length} bad calls tried, ${
       rows.length - failures.length
@@ -714,28 +642,18 @@ Deno.test("already-aborted signals: the call succeeds, its promise rejects with 
       ["free futureDesync", (signal) => S.futureDesync(q, () => noted(() => {}), { signal })],
       ["free after", (signal) => S.after(q, Promise.resolve(1), () => noted(() => {}), { signal })],
       ["free suspend", (signal) => S.suspend(q, { signal })],
-      ["Scheduler futureSync", (signal) => sched.futureSync(q, () => noted(() => {}), { signal })],
-      [
-        "Scheduler futureDesync",
-        (signal) => sched.futureDesync(q, () => noted(() => {}), { signal }),
-      ],
-      [
-        "Scheduler after",
-        (signal) => sched.after(q, Promise.resolve(1), () => noted(() => {}), { signal }),
-      ],
-      ["Scheduler suspend", (signal) => sched.suspend(q, { signal })],
       ["pipeIn", (signal) => pipeIn(data, ["x"], () => noted(() => {}), { signal })],
       ["pipe", (signal) => collect(pipe(data, ["x"], () => noted(() => {}), { signal }))],
       [
         "sink",
-        (signal) => streamFrom(["x"]).pipeTo(data.sink(() => noted(() => {}), { signal })),
+        (signal) => streamFrom(["x"]).pipeTo(sink(data, () => noted(() => {}), { signal })),
       ],
       [
         "transform",
         (signal) =>
           collect(
             streamFrom(["x"]).pipeThrough(
-              data.transform(() => noted(() => {}), { signal }),
+              transform(data, () => noted(() => {}), { signal }),
             ),
           ),
       ],
@@ -762,7 +680,6 @@ Deno.test("already-aborted signals: the call succeeds, its promise rejects with 
     // desync() has no promise: the job is dropped silently.
     assert.equal(data.desync(() => noted(() => {}), { signal: make() }), undefined);
     assert.equal(S.desync(q, () => noted(() => {}), { signal: make() }), undefined);
-    assert.equal(sched.desync(q, () => noted(() => {}), { signal: make() }), undefined);
     assert.equal(data.queued, 0);
     assert.equal(q.queued, 0);
   }

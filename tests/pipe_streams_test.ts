@@ -44,7 +44,7 @@ async function readAll(stream: ReadableStream<unknown>): Promise<unknown[]> {
 
 Deno.test("sink: pipeTo resolves once every chunk was processed, in order", async () => {
   const log = new Desync<number[]>([]);
-  await streamFrom([1, 2, 3, 4]).pipeTo(log.sink(async (l, n) => {
+  await streamFrom([1, 2, 3, 4]).pipeTo(sink(log, async (l, n) => {
     await delay(n % 2);
     l.value.push(n);
   }));
@@ -53,7 +53,7 @@ Deno.test("sink: pipeTo resolves once every chunk was processed, in order", asyn
 
 Deno.test("sink: chunks interleave with other jobs in FIFO order", async () => {
   const log = new Desync<string[]>([]);
-  const writer = log.sink((l, item: string) => void l.value.push(item)).getWriter();
+  const writer = sink(log, (l, item: string) => void l.value.push(item)).getWriter();
   await writer.write("first");
   log.desync((l) => void l.value.push("job in between"));
   await writer.write("second");
@@ -100,7 +100,7 @@ Deno.test("sink: a failing process errors the stream, and pipeTo cancels its sou
 Deno.test("sink: closing the Desync errors the stream with ClosedError", async () => {
   const data = new Desync(0);
   const seen: number[] = [];
-  const writer = data.sink((_, n: number) => void seen.push(n)).getWriter();
+  const writer = sink(data, (_, n: number) => void seen.push(n)).getWriter();
   await writer.write(1);
   await data.close();
   await assert.rejects(writer.write(2), (e: unknown) => e instanceof ClosedError);
@@ -110,7 +110,7 @@ Deno.test("sink: closing the Desync errors the stream with ClosedError", async (
 Deno.test("sink: aborting the writer lets the chunks already written finish, then settles", async () => {
   const data = new Desync<number[]>([]);
   const gate = deferred();
-  const writer = data.sink(async (d, n: number) => {
+  const writer = sink(data, async (d, n: number) => {
     await gate.promise;
     d.value.push(n);
   }).getWriter();
@@ -133,7 +133,7 @@ Deno.test("sink: a source error still processes every chunk it delivered; pipeTo
   const processed: number[] = [];
   const data = new Desync(0);
   await assert.rejects(
-    source.stream.pipeTo(data.sink(async (_, n: number) => {
+    source.stream.pipeTo(sink(data, async (_, n: number) => {
       await delay(1); // so the chunks are still queued when the abort comes
       processed.push(n);
     })),
@@ -148,7 +148,7 @@ Deno.test("sink: a chunk failing after the source error rejects pipeTo with its 
   const source = failingAfter(3, new Error("source broke"));
   const gate = deferred();
   const processed: number[] = [];
-  const piping = source.stream.pipeTo(data.sink(async (_, n: number) => {
+  const piping = source.stream.pipeTo(sink(data, async (_, n: number) => {
     await gate.promise;
     if (n === 2) throw new Error("cannot store 2");
     processed.push(n);
@@ -200,7 +200,7 @@ Deno.test("transform: pipeThrough yields one result per chunk, in order", async 
 Deno.test("transform: cancelling the output cancels the upstream source", async () => {
   const source = counter();
   const data = new Desync(0);
-  const reader = source.stream.pipeThrough(data.transform((_, n: number) => n * 2)).getReader();
+  const reader = source.stream.pipeThrough(transform(data, (_, n: number) => n * 2)).getReader();
   assert.equal((await reader.read()).value, 2);
   await reader.cancel(new Error("enough"));
   await delay(2);

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { ClosedError, Desync, Scheduler } from "../mod.ts";
-import { pipe, pipeIn } from "../pipe.ts";
+import { pipe, pipeIn, sink, transform } from "../pipe.ts";
 import {
   collect,
   deferred,
@@ -341,6 +341,6 @@ Deno.test("pipes on a closed Desync throw ClosedError at the call site", async (
   await data.close();
   assert.throws(() => pipeIn(data, [1], () => {}), ClosedError);
   assert.throws(() => pipe(data, [1], () => {}), ClosedError);
-  assert.throws(() => data.sink(() => {}), ClosedError);
-  assert.throws(() => data.transform(() => {}), ClosedError);
+  assert.throws(() => sink(data, () => {}), ClosedError);
+  assert.throws(() => transform(data, () => {}), ClosedError);
 });

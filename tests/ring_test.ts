@@ -2,7 +2,7 @@
 // The ring buffer under every queue: FIFO across growth and wrap-around.
 
 import assert from "node:assert/strict";
-import { Ring } from "../_ring.ts";
+import { Ring } from "../_engine/ring.ts";
 
 Deno.test("Ring keeps FIFO order across growth and wrap-around", () => {
   const ring = new Ring<number>();

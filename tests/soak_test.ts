@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { collect, deferred, streamFrom } from "./_helpers.ts";
 import { Desync, type JobQueue, Scheduler } from "../mod.ts";
 import { desync, futureDesync, futureSync } from "../scheduler.ts";
-import { pipe, pipeIn } from "../pipe.ts";
+import { pipe, pipeIn, sink } from "../pipe.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -321,7 +321,7 @@ Deno.test("finished queues, closed Desyncs and finished pipes retain nothing", a
       track(w, "a cancelled pipe's output", cancelled);
 
       const sinkProcess = () => {};
-      await streamFrom([1, 2, 3]).pipeTo(desyncKept.sink(sinkProcess));
+      await streamFrom([1, 2, 3]).pipeTo(sink(desyncKept, sinkProcess));
       track(w, "the process of a finished sink", sinkProcess);
     }
     // 8. A suspension that was resumed, and its resumer.

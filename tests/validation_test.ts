@@ -141,33 +141,4 @@ Deno.test("free functions reject things that are not queues, and foreign queues"
       );
     }
   }
-  const mine = new Scheduler();
-  const theirs = new Scheduler();
-  const foreign = theirs.queue();
-  throwsNaming(
-    () => mine.desync(foreign, () => {}),
-    TypeError,
-    /"queue" belongs to another scheduler/,
-  );
-  throwsNaming(() => mine.sync(foreign, () => 1), TypeError, /^sync\(\): "queue" belongs/);
-  throwsNaming(() => mine.suspend(foreign), TypeError, /^suspend\(\): "queue" belongs/);
-  assert.equal(theirs.sync(foreign, () => "still usable"), "still usable");
-});
-
-Deno.test("Scheduler methods work on their own queues", async () => {
-  const sched = new Scheduler();
-  const q = sched.queue();
-  assert.equal(q.scheduler, sched);
-  assert.equal(S.queue().scheduler, S.scheduler());
-  const seen: string[] = [];
-  sched.desync(q, () => void seen.push("desync"));
-  assert.equal(sched.sync(q, () => seen.length), 1);
-  assert.equal(sched.trySync(q, () => "try"), "try");
-  assert.equal(await sched.futureSync(q, () => "future"), "future");
-  assert.equal(await sched.futureDesync(q, () => "desync future"), "desync future");
-  assert.equal(await sched.after(q, Promise.resolve(2), (v) => v * 2), 4);
-  const resumer = await sched.suspend(q);
-  assert.equal(q.suspended, true);
-  resumer.resume();
-  assert.equal(q.suspended, false);
 });

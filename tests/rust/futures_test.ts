@@ -187,15 +187,15 @@ Deno.test("§3.4 tests/scheduler/future_desync.rs", async (t) => {
     const log: number[] = [];
     const input = deferred<number>();
     const firstDone = deferred();
-    scheduler.desync(q, () => {
+    desync(q, () => {
       log.push(1);
       firstDone.resolve();
     });
-    const future = scheduler.after(q, input.promise, (value) => {
+    const future = after(q, input.promise, (value) => {
       log.push(value);
       return value * 2;
     });
-    scheduler.desync(q, () => {
+    desync(q, () => {
       log.push(3);
     });
 
@@ -207,7 +207,7 @@ Deno.test("§3.4 tests/scheduler/future_desync.rs", async (t) => {
 
     input.resolve(2);
     assert.equal(await future, 4);
-    await scheduler.futureSync(q, () => {});
+    await futureSync(q, () => {});
     assert.deepEqual(log, [1, 2, 3]);
   });
 
@@ -217,16 +217,16 @@ Deno.test("§3.4 tests/scheduler/future_desync.rs", async (t) => {
     const log: number[] = [];
     const input = deferred<number>();
     const started = deferred();
-    scheduler.desync(q, async () => {
+    desync(q, async () => {
       started.resolve();
       await delay(10);
       log.push(1);
     });
-    const future = scheduler.after(q, input.promise, (value) => {
+    const future = after(q, input.promise, (value) => {
       log.push(value);
       return value * 2;
     });
-    scheduler.desync(q, () => {
+    desync(q, () => {
       log.push(3);
     });
 
@@ -235,7 +235,7 @@ Deno.test("§3.4 tests/scheduler/future_desync.rs", async (t) => {
     await Promise.resolve();
     assert.equal(log.length, 0);
     assert.equal(await future, 4);
-    await scheduler.futureSync(q, () => {});
+    await futureSync(q, () => {});
     assert.deepEqual(log, [1, 2, 3]);
   });
 

@@ -226,7 +226,7 @@ Deno.test("§3.3 tests/scheduler/sync.rs", async (t) => {
     const scheduler = new Scheduler();
     const q = scheduler.queue();
     let val = 0;
-    const result = scheduler.trySync(q, () => {
+    const result = trySync(q, () => {
       val = 1;
       return val;
     });
@@ -238,11 +238,11 @@ Deno.test("§3.3 tests/scheduler/sync.rs", async (t) => {
     const scheduler = new Scheduler();
     const q = scheduler.queue();
     let val = 0;
-    scheduler.desync(q, () => {
+    desync(q, () => {
       val = 1;
     });
-    scheduler.sync(q, () => {});
-    assert.equal(scheduler.trySync(q, () => val + 1), 2);
+    sync(q, () => {});
+    assert.equal(trySync(q, () => val + 1), 2);
   });
 
   await t.step("try_sync_fails_on_busy_queue", async () => {
@@ -250,7 +250,7 @@ Deno.test("§3.3 tests/scheduler/sync.rs", async (t) => {
     const q = scheduler.queue();
     const started = deferred();
     const gate = deferred();
-    scheduler.desync(q, async () => {
+    desync(q, async () => {
       started.resolve();
       await gate.promise;
     });
@@ -258,7 +258,7 @@ Deno.test("§3.3 tests/scheduler/sync.rs", async (t) => {
 
     let ran = false;
     assert.throws(() =>
-      scheduler.trySync(q, () => {
+      trySync(q, () => {
         ran = true;
       }), TrySyncError);
     assert.throws(() =>
@@ -266,8 +266,8 @@ Deno.test("§3.3 tests/scheduler/sync.rs", async (t) => {
         ran = true;
       }), TrySyncError);
     gate.resolve();
-    await scheduler.futureSync(q, () => {});
+    await futureSync(q, () => {});
     assert.equal(ran, false);
-    assert.equal(scheduler.trySync(q, () => "idle again"), "idle again");
+    assert.equal(trySync(q, () => "idle again"), "idle again");
   });
 });

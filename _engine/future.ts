@@ -6,13 +6,55 @@
  * @module
  */
 
-import { FULFILLED, type Job, PENDING, REJECTED } from "./_job.ts";
-import { DENO_INSPECT, inspectAs, NODE_INSPECT } from "./_platform.ts";
-import { futures } from "./_hooks.ts";
-import type { QueueCore } from "./_queue_core.ts";
+import { FULFILLED, type Job, PENDING, REJECTED } from "./job.ts";
+import { DENO_INSPECT, inspectAs, NODE_INSPECT } from "./platform.ts";
+import type { QueueCore } from "./queue_core.ts";
 import { WouldBlockError } from "./errors.ts";
 
 const ignore = () => {};
+
+// The engine's access to these classes' private state, filled in by their
+// static blocks below (private names can only be read inside the class body).
+let newFuture: <T>(queue: QueueCore, job: Job, promise: Promise<T>) => SchedulerFuture<T>;
+let futureParts: (value: unknown) => SchedulerFuture<unknown> | undefined;
+let queueOfFuture: (future: SchedulerFuture<unknown>) => QueueCore;
+let promiseOfFuture: (future: SchedulerFuture<unknown>) => Promise<unknown>;
+let pullFuture: (future: SchedulerFuture<unknown>) => void;
+let newResumer: (resume: () => boolean) => QueueResumer;
+
+/** Wraps a job's promise in the SchedulerFuture handed to the caller. */
+export function createFuture<T>(
+  queue: QueueCore,
+  job: Job,
+  promise: Promise<T>,
+): SchedulerFuture<T> {
+  return newFuture(queue, job, promise);
+}
+
+/** The value as a SchedulerFuture, or undefined for anything else. */
+export function asFuture(value: unknown): SchedulerFuture<unknown> | undefined {
+  return futureParts(value);
+}
+
+/** The queue a SchedulerFuture's job runs on. */
+export function futureQueue(future: SchedulerFuture<unknown>): QueueCore {
+  return queueOfFuture(future);
+}
+
+/** The promise inside a SchedulerFuture: observing it does not pull its queue. */
+export function futurePromise(future: SchedulerFuture<unknown>): Promise<unknown> {
+  return promiseOfFuture(future);
+}
+
+/** Drives a SchedulerFuture's queue up to its job, as awaiting it does. */
+export function pull(future: SchedulerFuture<unknown>): void {
+  pullFuture(future);
+}
+
+/** Creates the QueueResumer that `suspend` resolves with. */
+export function createResumer(resume: () => boolean): QueueResumer {
+  return newResumer(resume);
+}
 /** Proves that a construction comes from this module, not from user code. */
 const INTERNAL = Symbol("desync internal");
 
@@ -68,17 +110,14 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
   }
 
   static {
-    futures.create = <T>(queue: QueueCore, job: Job, promise: Promise<T>) =>
-      new SchedulerFuture<T>(INTERNAL, queue, job, promise);
-    futures.queueOf = (value) =>
+    newFuture = (queue, job, promise) => new SchedulerFuture(INTERNAL, queue, job, promise);
+    futureParts = (value) =>
       typeof value === "object" && value !== null && #queue in value
-        ? (value as SchedulerFuture<unknown>).#queue
+        ? value as SchedulerFuture<unknown>
         : undefined;
-    futures.promiseOf = (value) =>
-      typeof value === "object" && value !== null && #queue in value
-        ? (value as SchedulerFuture<unknown>).#promise
-        : undefined;
-    futures.pull = (value) => (value as SchedulerFuture<unknown>).#pull();
+    queueOfFuture = (future) => future.#queue;
+    promiseOfFuture = (future) => future.#promise;
+    pullFuture = (future) => future.#pull();
   }
 
   /** Whether the job has finished (successfully or not). */
@@ -286,7 +325,7 @@ export class QueueResumer implements Disposable {
   }
 
   static {
-    futures.resumer = (resume: () => boolean) => {
+    newResumer = (resume) => {
       const resumer = new QueueResumer(INTERNAL, resume);
       abandoned?.register(resumer, resume, resumer);
       return resumer;

@@ -1,17 +1,12 @@
 // Copyright 2026 the desync authors. MIT license.
-/**
- * {@linkcode Desync}: data you hand over, and the ordered jobs that use it.
- *
- * @module
- */
+// Desync<T>: data handed over, and the ordered jobs that use it.
 
-import { DENO_INSPECT, type ErrorHandler, inspectAs, NODE_INSPECT } from "./_platform.ts";
-import { desyncs, schedulers } from "./_hooks.ts";
-import { QueueCore } from "./_queue_core.ts";
-import { assertFunction, assertOptions } from "./_validate.ts";
-import type { JobOptions, QueueResumer, Scheduler, SchedulerFuture } from "./scheduler.ts";
-import { type PipeOptions, type PipeProcess, type PipeTransform, sink, transform } from "./pipe.ts";
-import "./scheduler.ts";
+import type { QueueResumer, SchedulerFuture } from "../_engine/future.ts";
+import { DENO_INSPECT, inspectAs, NODE_INSPECT } from "../_engine/platform.ts";
+import { QueueCore } from "../_engine/queue_core.ts";
+import type { ErrorHandler, JobOptions } from "../_engine/types.ts";
+import { assertFunction, assertOptions } from "../_engine/validate.ts";
+import { globalSchedulerCore, type Scheduler, schedulerCore } from "../scheduler/scheduler.ts";
 
 /**
  * The cell through which a job sees a {@linkcode Desync}'s data: read
@@ -51,6 +46,18 @@ export interface DesyncOptions {
    * @default {undefined}
    */
   onError?: ErrorHandler;
+}
+
+let queueOfDesync: (value: unknown) => QueueCore | undefined;
+
+/**
+ * The queue behind a Desync, or a TypeError naming the argument.
+ * @internal Not re-exported: for the other areas of the package (pipes).
+ */
+export function desyncQueue(value: unknown, method: string, name: string): QueueCore {
+  const queue = queueOfDesync(value);
+  if (queue === undefined) throw new TypeError(`${method}(): "${name}" must be a Desync`);
+  return queue;
 }
 
 /**
@@ -116,13 +123,13 @@ export class Desync<T> {
    */
   constructor(initial: T, options?: DesyncOptions) {
     assertOptions(options, "new Desync", ["scheduler", "onError"]);
-    const schedulerCore = options?.scheduler === undefined
-      ? schedulers.globalCore()
-      : schedulers.coreOf(options.scheduler, "new Desync", "options.scheduler");
+    const core = options?.scheduler === undefined
+      ? globalSchedulerCore()
+      : schedulerCore(options.scheduler, "new Desync", "options.scheduler");
     const onError = options?.onError;
     if (onError !== undefined) assertFunction(onError, "new Desync", "options.onError");
     this.#ref = { value: initial };
-    this.#queue = new QueueCore(schedulerCore, this.#ref, onError);
+    this.#queue = new QueueCore(core, this.#ref, onError);
   }
 
   /**
@@ -142,12 +149,10 @@ export class Desync<T> {
   }
 
   static {
-    desyncs.queueOf = (value, method, name) => {
-      if (typeof value !== "object" || value === null || !(#queue in value)) {
-        throw new TypeError(`${method}(): "${name}" must be a Desync`);
-      }
-      return (value as Desync<unknown>).#queue;
-    };
+    queueOfDesync = (value) =>
+      typeof value === "object" && value !== null && #queue in value
+        ? (value as Desync<unknown>).#queue
+        : undefined;
   }
 
   /**
@@ -297,7 +302,9 @@ export class Desync<T> {
    * ```
    */
   futureDesync<R>(job: DesyncJob<T, R>, options?: JobOptions): SchedulerFuture<Awaited<R>> {
-    return Desync.#queueOf(this, "futureDesync").futureDesync(job, options) as SchedulerFuture<Awaited<R>>;
+    return Desync.#queueOf(this, "futureDesync").futureDesync(job, options) as SchedulerFuture<
+      Awaited<R>
+    >;
   }
 
   /**
@@ -336,7 +343,9 @@ export class Desync<T> {
     job: (ref: Ref<T>, value: V, signal: AbortSignal | undefined) => R,
     options?: JobOptions,
   ): SchedulerFuture<Awaited<R>> {
-    return Desync.#queueOf(this, "after").after(promise, job, options) as SchedulerFuture<Awaited<R>>;
+    return Desync.#queueOf(this, "after").after(promise, job, options) as SchedulerFuture<
+      Awaited<R>
+    >;
   }
 
   /**
@@ -352,63 +361,6 @@ export class Desync<T> {
    */
   suspend(options?: JobOptions): Promise<QueueResumer> {
     return Desync.#queueOf(this, "suspend").suspend(options) as Promise<QueueResumer>;
-  }
-
-  /**
-   * A `WritableStream` whose chunks are processed by `process(ref, chunk,
-   * signal)` as jobs on this object, one at a time and in order: the Web
-   * Streams form of `pipeIn`. `close()` (and `pipeTo`) resolves once every
-   * chunk was processed. See {@linkcode sink} for the details.
-   *
-   * @typeParam I The chunk's type.
-   * @param process The job run for each chunk.
-   * @param options See {@linkcode PipeOptions}.
-   * @returns The writable stream.
-   * @throws {ClosedError} If the object is closed.
-   *
-   * @example
-   * ```ts
-   * import { Desync } from "@desync/desync";
-   * import assert from "node:assert/strict";
-   *
-   * const log = new Desync<string[]>([]);
-   * await ReadableStream.from(["a", "b"]).pipeTo(log.sink((l, line) => void l.value.push(line)));
-   * assert.deepEqual(log.sync((l) => l.value), ["a", "b"]);
-   * ```
-   */
-  sink<I>(process: PipeProcess<T, I, unknown>, options?: PipeOptions): WritableStream<I> {
-    return sink(this, process, options);
-  }
-
-  /**
-   * A `{ writable, readable }` pair for `pipeThrough`: each chunk is processed
-   * by `process(ref, chunk, signal)` as a job on this object, and its result
-   * comes out of `readable`, in order, with back-pressure. The Web Streams
-   * form of `pipe`; see {@linkcode transform} for the details.
-   *
-   * @typeParam I The chunk's type.
-   * @typeParam O The result's type.
-   * @param process The job run for each chunk; its result is the output chunk.
-   * @param options See {@linkcode PipeOptions}.
-   * @returns The writable and readable sides.
-   * @throws {ClosedError} If the object is closed.
-   *
-   * @example
-   * ```ts
-   * import { Desync } from "@desync/desync";
-   * import assert from "node:assert/strict";
-   *
-   * const counter = new Desync(0);
-   * const numbered = ReadableStream.from(["x", "y"])
-   *   .pipeThrough(counter.transform((n, line) => `${++n.value}: ${line}`));
-   * assert.deepEqual(await Array.fromAsync(numbered), ["1: x", "2: y"]);
-   * ```
-   */
-  transform<I, O>(
-    process: PipeProcess<T, I, O>,
-    options?: PipeOptions,
-  ): PipeTransform<I, Awaited<O>> {
-    return transform(this, process, options);
   }
 
   /**
@@ -441,6 +393,11 @@ export class Desync<T> {
   /** Closes the object and waits for its jobs; used by `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return Desync.#queueOf(this, "[Symbol.asyncDispose]").close();
+  }
+
+  /** The scheduler that runs this object's jobs. */
+  get scheduler(): Scheduler {
+    return this.#queue.scheduler.owner as Scheduler;
   }
 
   /** How many jobs are waiting to start (aborted jobs are not counted). */

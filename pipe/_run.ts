@@ -19,11 +19,11 @@
 //   the items not yet started, tell the running one (signal), cancel the
 //   source, and end at once.
 
-import type { AnyFunction } from "./_job.ts";
-import type { QueueCore } from "./_queue_core.ts";
-import { Ring } from "./_ring.ts";
+import type { AnyFunction } from "../_engine/job.ts";
+import type { QueueCore } from "../_engine/queue_core.ts";
+import { Ring } from "../_engine/ring.ts";
 import type { SourceReader, Step } from "./_source.ts";
-import { ClosedError } from "./errors.ts";
+import { ClosedError } from "../_engine/errors.ts";
 
 interface Ending {
   failed: boolean;

@@ -2,10 +2,7 @@
 // The few runtime-specific facilities desync needs, feature-detected once.
 
 import { DesyncError } from "./errors.ts";
-import { describe } from "./_validate.ts";
-
-/** Handler for errors nobody else can observe. */
-export type ErrorHandler = (error: unknown) => void;
+import { describe } from "./validate.ts";
 
 const globals = globalThis as typeof globalThis & {
   setImmediate?: (callback: () => void) => unknown;

@@ -28,14 +28,21 @@ import {
   PENDING,
   promiseFor,
   REJECTED,
-} from "./_job.ts";
-import { watch } from "./_abort.ts";
-import { futures } from "./_hooks.ts";
-import type { ErrorHandler } from "./_platform.ts";
-import { Ring } from "./_ring.ts";
-import type { SchedulerCore } from "./_scheduler_core.ts";
+} from "./job.ts";
+import { watch } from "./abort.ts";
+import {
+  asFuture,
+  createFuture,
+  createResumer,
+  futurePromise,
+  futureQueue,
+  pull,
+} from "./future.ts";
+import type { ErrorHandler } from "./types.ts";
+import { Ring } from "./ring.ts";
+import type { SchedulerCore } from "./scheduler_core.ts";
 import { ClosedError, ReentrancyError, TrySyncError, WouldBlockError } from "./errors.ts";
-import { assertFunction, assertThenable, readSignal } from "./_validate.ts";
+import { assertFunction, assertThenable, readSignal } from "./validate.ts";
 
 export const IDLE = 0;
 export const RUNNING = 1;
@@ -253,7 +260,7 @@ export class QueueCore extends Ring<Entry> {
     const promise = promiseFor<unknown>(job);
     if (signal?.aborted) job.cancel(signal.reason);
     else this.#pushJob(job);
-    return futures.create(this, job, promise);
+    return createFuture(this, job, promise);
   }
 
   after(input: unknown, fn: unknown, options: unknown): PromiseLike<unknown> {
@@ -265,7 +272,7 @@ export class QueueCore extends Ring<Entry> {
     const promise = promiseFor<unknown>(job);
     if (signal?.aborted) {
       job.cancel(signal.reason);
-      return futures.create(this, job, promise);
+      return createFuture(this, job, promise);
     }
     this.knownAsync++;
     this.#pushJob(job);
@@ -273,17 +280,17 @@ export class QueueCore extends Ring<Entry> {
     // turn is delivered through this job instead of as an unhandled rejection.
     // The reactions reach the job through a cell that is emptied when the job
     // settles, so a long-pending input does not keep a finished job alive.
-    const inner = futures.promiseOf(input);
     // A SchedulerFuture input is observed through its inner promise, so that
     // scheduling does not pull it; it is pulled when this job's turn comes.
-    const cell: InputCell = { job, future: inner === undefined ? null : input as object };
+    const future = asFuture(input);
+    const cell: InputCell = { job, future: future ?? null };
     job.inputCell = cell;
-    const source = inner ?? (input as PromiseLike<unknown>);
+    const source = future === undefined ? input as PromiseLike<unknown> : futurePromise(future);
     Promise.resolve(source).then(
       (value) => cell.job !== null && this.#afterInputSettled(cell.job, FULFILLED, value),
       (reason) => cell.job !== null && this.#afterInputSettled(cell.job, REJECTED, reason),
     );
-    return futures.create(this, job, promise);
+    return createFuture(this, job, promise);
   }
 
   suspend(options: unknown): Promise<unknown> {
@@ -567,7 +574,9 @@ export class QueueCore extends Ring<Entry> {
     const close = this.#close;
     if (close !== null && thenable === close.promise) return true;
     // Native promises (what async jobs return) are never SchedulerFutures.
-    return !(thenable instanceof Promise) && futures.queueOf(thenable) === this;
+    if (thenable instanceof Promise) return false;
+    const future = asFuture(thenable);
+    return future !== undefined && futureQueue(future) === this;
   }
 
   #hold(job: Job | null, thenable: PromiseLike<unknown>): void {
@@ -608,7 +617,7 @@ export class QueueCore extends Ring<Entry> {
       // Waiting for a SchedulerFuture is awaiting it: drive its queue, so
       // that it settles in manual mode or with the budget full.
       const future = job.inputCell!.future;
-      if (future !== null) futures.pull(future);
+      if (future !== null) pull(future);
       return;
     }
     this.#continueAfter(job);
@@ -652,7 +661,7 @@ export class QueueCore extends Ring<Entry> {
       this.scheduler.progressed();
       return true;
     };
-    job.fulfil(futures.resumer(resume));
+    job.fulfil(createResumer(resume));
     // Only the caller may keep the resumer alive, so that dropping it can resume (see QueueResumer).
     job.value = undefined;
   }

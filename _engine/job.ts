@@ -3,7 +3,8 @@
 // a signal, a promise to settle, an input promise, or a suspension.
 // Plain fire-and-forget jobs are stored as bare functions and never get one.
 
-import { type SignalWatch, unwatch } from "./_abort.ts";
+import { type SignalWatch, unwatch } from "./abort.ts";
+import type { SchedulerFuture } from "./future.ts";
 
 // deno-lint-ignore no-explicit-any
 export type AnyFunction = (...args: any[]) => unknown;
@@ -31,7 +32,7 @@ export const REJECTED = 2;
 export interface InputCell {
   job: Job | null;
   /** The input, when it is a SchedulerFuture: pulled once the job waits for it. */
-  future: object | null;
+  future: SchedulerFuture<unknown> | null;
 }
 
 /** One scheduled job and the promise it settles. */

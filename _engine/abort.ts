@@ -10,7 +10,7 @@
 // told of an abort while it runs). When a signal aborts, each listed queue
 // walks its jobs once.
 
-import type { QueueCore } from "./_queue_core.ts";
+import type { QueueCore } from "./queue_core.ts";
 
 /** The live jobs of one queue under one signal. */
 export interface SignalWatch {

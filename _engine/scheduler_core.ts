@@ -30,9 +30,10 @@
 //   context. So a job that waits for another queue can never deadlock the
 //   scheduler.
 
-import { type ErrorHandler, reportLoudly, scheduleMacrotask } from "./_platform.ts";
-import { IDLE, type QueueCore } from "./_queue_core.ts";
-import { Ring } from "./_ring.ts";
+import { reportLoudly, scheduleMacrotask } from "./platform.ts";
+import type { ErrorHandler } from "./types.ts";
+import { IDLE, type QueueCore } from "./queue_core.ts";
+import { Ring } from "./ring.ts";
 
 /** Jobs one queue may run before the next ready queue gets a turn. */
 const SLICE = 64;
