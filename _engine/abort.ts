@@ -10,29 +10,29 @@
 // told of an abort while it runs). When a signal aborts, each listed queue
 // walks its jobs once.
 
-import type { QueueCore } from "./queue_core.ts";
+import type { QueueMachine } from "./queue_machine.ts";
 
 /** The live jobs of one queue under one signal. */
 export interface SignalWatch {
   readonly hub: SignalHub;
-  readonly queue: QueueCore;
+  readonly queue: QueueMachine;
   /** Jobs counted and not yet settled. */
   live: number;
 }
 
 interface SignalHub {
   readonly signal: AbortSignal;
-  readonly watches: Map<QueueCore, SignalWatch>;
+  readonly watches: Map<QueueMachine, SignalWatch>;
   readonly listener: () => void;
 }
 
 const hubs = new WeakMap<AbortSignal, SignalHub>();
 
 /** Counts one more job of `queue` under `signal`; returns its ticket for `unwatch`. */
-export function watch(signal: AbortSignal, queue: QueueCore): SignalWatch {
+export function watch(signal: AbortSignal, queue: QueueMachine): SignalWatch {
   let hub = hubs.get(signal);
   if (hub === undefined) {
-    const watches = new Map<QueueCore, SignalWatch>();
+    const watches = new Map<QueueMachine, SignalWatch>();
     const listener = () => {
       hubs.delete(signal);
       // Each queue cancels what it holds under the signal; jobs settle (and

@@ -62,19 +62,24 @@ const INTERNAL = Symbol("desync internal");
  * The result of a job scheduled with `futureDesync` or `after`: awaitable
  * like a promise, and the job runs whether or not anyone awaits it.
  *
- * - `await future` (or `then`) gives the job's result or its error.
+ * - `await future` (or `then`, `catch`, `finally`) gives the job's result or
+ *   its error.
  * - {@linkcode SchedulerFuture.detach} says "I will not look at the result":
  *   no unhandled rejection is raised, and an error goes to the error handler
  *   of the `Desync` or scheduler instead.
  * - A future that is neither awaited nor detached and whose job fails raises
  *   an unhandled rejection, as a forgotten promise would: errors are never
  *   silent.
- * - The job is background work: it starts when the scheduler's concurrency
- *   budget allows, awaited or not. Awaiting it (`then`, `await`) makes it
- *   foreground work, as polling a Rust `SchedulerFuture` does: its queue is
- *   driven up to this job whatever the budget, also in manual mode
- *   (`maxConcurrency: 0`), so awaiting never deadlocks on the budget.
- *   Detached futures in manual mode wait for the queue to be pulled.
+ * - The job is background work: left alone, it starts when the scheduler's
+ *   concurrency budget allows. Awaiting it (`await`, `then`, `catch`,
+ *   `finally`) makes it foreground work, as polling a Rust `SchedulerFuture`
+ *   does: its queue is pulled up to this job (the jobs ahead first) whatever
+ *   the budget, in every mode including manual mode (`maxConcurrency: 0`),
+ *   so a job can await another object's future without deadlock. A detached
+ *   future in manual mode waits until the scheduler is stepped or its queue
+ *   is pulled.
+ * - {@linkcode SchedulerFuture.sync} gets the result synchronously when the
+ *   job can run to completion on the caller's stack.
  *
  * SchedulerFutures are created by desync; they cannot be constructed directly.
  *
@@ -98,6 +103,11 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
   #job: Job;
   #promise: Promise<T>;
 
+  /**
+   * Internal: `futureDesync` and `after` create futures.
+   *
+   * @ignore
+   */
   private constructor(token: symbol, queue: QueueCore, job: Job, promise: Promise<T>) {
     if (token !== INTERNAL) {
       throw new TypeError(
@@ -120,19 +130,50 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
     pullFuture = (future) => future.#pull();
   }
 
-  /** Whether the job has finished (successfully or not). */
+  /**
+   * Whether the job has finished, successfully or not (or was cancelled).
+   *
+   * @returns `true` once the job's outcome is known.
+   *
+   * @example Before and after the job ran
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const counter = new Desync(1);
+   * const doubled = counter.futureDesync((n) => (n.value *= 2));
+   * assert.equal(doubled.done, false); // scheduled, not run yet
+   * await doubled;
+   * assert.equal(doubled.done, true);
+   * ```
+   */
   get done(): boolean {
     return this.#job.status !== PENDING;
   }
 
   /**
-   * Attaches callbacks for the job's result, like `Promise.prototype.then`.
+   * Attaches callbacks for the job's result, like `Promise.prototype.then`
+   * (and so `await`). This makes the job foreground work: its queue is
+   * pulled up to it at once, whatever the concurrency budget, in manual mode
+   * too.
    *
    * @typeParam A Result of `onfulfilled`.
    * @typeParam B Result of `onrejected`.
    * @param onfulfilled Called with the job's result.
    * @param onrejected Called with the job's error.
    * @returns A promise for the callback's result.
+   *
+   * @example Awaiting pulls the job, even in manual mode
+   * ```ts
+   * import { Desync, Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const manual = new Scheduler({ maxConcurrency: 0 });
+   * const data = new Desync(20, { scheduler: manual });
+   * const future = data.futureDesync((n) => n.value + 1);
+   * // Nothing runs on its own in manual mode, but awaiting pulls the job:
+   * assert.equal(await future.then((n) => n * 2), 42);
+   * ```
    */
   then<A = T, B = never>(
     onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
@@ -144,10 +185,24 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
 
   /**
    * Attaches a callback for the job's error, like `Promise.prototype.catch`.
+   * Like `then`, it pulls the job's queue up to the job.
    *
    * @typeParam B Result of `onrejected`.
    * @param onrejected Called with the job's error.
    * @returns A promise for the result or the callback's result.
+   *
+   * @example Recovering from a failed job
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const stock = new Desync(0);
+   * const taken = await stock.futureDesync((s) => {
+   *   if (s.value === 0) throw new Error("out of stock");
+   *   return --s.value;
+   * }).catch(() => -1);
+   * assert.equal(taken, -1);
+   * ```
    */
   catch<B = never>(
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
@@ -156,10 +211,24 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
   }
 
   /**
-   * Attaches a callback for when the job settles, like `Promise.prototype.finally`.
+   * Attaches a callback for when the job settles, like
+   * `Promise.prototype.finally`. Like `then`, it pulls the job's queue up to
+   * the job.
    *
    * @param onfinally Called when the job finished either way.
    * @returns A promise that settles like the job.
+   *
+   * @example Cleaning up whatever the outcome
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const data = new Desync(0);
+   * let busy = true;
+   * const result = await data.futureDesync((n) => ++n.value).finally(() => (busy = false));
+   * assert.equal(result, 1);
+   * assert.equal(busy, false);
+   * ```
    */
   finally(onfinally?: (() => void) | null): Promise<T> {
     this.#pull();
@@ -171,9 +240,11 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
    * If it fails, the error goes to the error handler (the `Desync`'s
    * `onError`, else the scheduler's, else `reportError`) instead of becoming an
    * unhandled rejection. A job cancelled through its signal is not an error
-   * and is not reported. Calling it again has no further effect.
+   * and is not reported. Calling it again has no further effect. It does not
+   * pull the job: it runs as background work, when the scheduler's budget
+   * allows.
    *
-   * @example
+   * @example Sending a failure to the object's error handler
    * ```ts
    * import { Desync } from "@desync/desync";
    * import assert from "node:assert/strict";
@@ -209,7 +280,7 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
    * @throws {ReentrancyError} If called from inside a job of the same queue.
    * @throws {unknown} The job's own error, if it failed.
    *
-   * @example
+   * @example Reading the result without awaiting
    * ```ts
    * import { Desync } from "@desync/desync";
    * import assert from "node:assert/strict";
@@ -226,7 +297,7 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
       try {
         queue.runThrough(job.seq, "SchedulerFuture.sync");
       } finally {
-        queue.settleIdle();
+        queue.restoreInvariants();
       }
     }
     if (job.status === PENDING) {
@@ -239,7 +310,21 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
     throw job.value;
   }
 
-  /** The string tag, `"SchedulerFuture"`. */
+  /**
+   * The string tag, `"SchedulerFuture"`, as `Object.prototype.toString` shows it.
+   *
+   * @returns `"SchedulerFuture"`.
+   *
+   * @example Telling a future from a promise
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const future = new Desync(0).futureDesync((n) => n.value);
+   * assert.equal(Object.prototype.toString.call(future), "[object SchedulerFuture]");
+   * assert.equal(await future, 0);
+   * ```
+   */
   get [Symbol.toStringTag](): string {
     return "SchedulerFuture";
   }
@@ -265,7 +350,11 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
     return job.status === PENDING ? { state } : { state, value: job.value };
   }
 
-  /** Custom output for Deno's `inspect`. */
+  /**
+   * Custom output for Deno's `inspect`.
+   *
+   * @ignore
+   */
   [DENO_INSPECT](
     inspect: (value: unknown, options?: unknown) => string,
     options?: unknown,
@@ -273,7 +362,11 @@ export class SchedulerFuture<T> implements PromiseLike<T> {
     return inspectAs("SchedulerFuture", this.#fields(), inspect, options);
   }
 
-  /** Custom output for Node's `util.inspect`. */
+  /**
+   * Custom output for Node's `util.inspect`.
+   *
+   * @ignore
+   */
   [NODE_INSPECT](
     _depth: number,
     options: unknown,
@@ -294,7 +387,12 @@ const abandoned = typeof FinalizationRegistry === "function"
  * Hands control of a suspended queue back: returned (in a promise) by
  * `suspend`, once every job scheduled before the suspension has run. Jobs
  * scheduled after it wait until {@linkcode QueueResumer.resume} is called.
- * It is `Disposable`, so `using` resumes at the end of the scope.
+ * It is `Disposable`, so `using` resumes at the end of the scope. As a safety
+ * net, a resumer that is garbage-collected without being called resumes its
+ * queue (as dropping Rust's `QueueResumer` does), but collection may come
+ * late or never: call `resume()` or use `using`.
+ *
+ * QueueResumers are created by desync; they cannot be constructed directly.
  *
  * @example Suspend while preparing something, resume on scope exit
  * ```ts
@@ -315,6 +413,11 @@ const abandoned = typeof FinalizationRegistry === "function"
 export class QueueResumer implements Disposable {
   #resume: (() => boolean) | null;
 
+  /**
+   * Internal: `suspend` creates resumers.
+   *
+   * @ignore
+   */
   private constructor(token: symbol, resume: () => boolean) {
     if (token !== INTERNAL) {
       throw new TypeError(
@@ -332,12 +435,44 @@ export class QueueResumer implements Disposable {
     };
   }
 
-  /** Whether {@linkcode QueueResumer.resume} was called. */
+  /**
+   * Whether {@linkcode QueueResumer.resume} was called.
+   *
+   * @returns `true` once the queue was handed back.
+   *
+   * @example Before and after resuming
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const data = new Desync(0);
+   * const resumer = await data.suspend();
+   * assert.equal(resumer.resumed, false);
+   * resumer.resume();
+   * assert.equal(resumer.resumed, true);
+   * ```
+   */
   get resumed(): boolean {
     return this.#resume === null;
   }
 
-  /** Lets the queue run the jobs scheduled after the suspension. Idempotent. */
+  /**
+   * Lets the queue run the jobs scheduled after the suspension. Calling it
+   * again has no effect.
+   *
+   * @example Holding jobs back while something is prepared
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const door = new Desync("closed");
+   * const resumer = await door.suspend();
+   * door.desync((d) => void (d.value = "open"));
+   * assert.equal(door.suspended, true); // the job waits
+   * resumer.resume();
+   * assert.equal(await door.futureSync((d) => d.value), "open");
+   * ```
+   */
   resume(): void {
     const resume = this.#resume;
     if (resume === null) return;
@@ -346,12 +481,31 @@ export class QueueResumer implements Disposable {
     resume();
   }
 
-  /** Resumes the queue; called by `using` at the end of the scope. */
+  /**
+   * Resumes the queue; called by `using` at the end of the scope.
+   *
+   * @example Resuming on scope exit
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const data = new Desync(0);
+   * {
+   *   using _resumer = await data.suspend();
+   *   assert.equal(data.suspended, true);
+   * }
+   * assert.equal(data.suspended, false);
+   * ```
+   */
   [Symbol.dispose](): void {
     this.resume();
   }
 
-  /** Custom output for Deno's `inspect`. */
+  /**
+   * Custom output for Deno's `inspect`.
+   *
+   * @ignore
+   */
   [DENO_INSPECT](
     inspect: (value: unknown, options?: unknown) => string,
     options?: unknown,
@@ -359,7 +513,11 @@ export class QueueResumer implements Disposable {
     return inspectAs("QueueResumer", { resumed: this.resumed }, inspect, options);
   }
 
-  /** Custom output for Node's `util.inspect`. */
+  /**
+   * Custom output for Node's `util.inspect`.
+   *
+   * @ignore
+   */
   [NODE_INSPECT](
     _depth: number,
     options: unknown,

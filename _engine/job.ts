@@ -19,10 +19,21 @@ export const KIND_AFTER = 2;
 export const KIND_SUSPEND = 3;
 /** A pipe's item: `fn(arg, item, signal)`; settles through callbacks, not a promise. */
 export const KIND_ITEM = 4;
+/** What a job record is for. */
+export type JobKind =
+  | typeof KIND_PLAIN
+  | typeof KIND_FUTURE
+  | typeof KIND_AFTER
+  | typeof KIND_SUSPEND
+  | typeof KIND_ITEM;
 
 export const PENDING = 0;
 export const FULFILLED = 1;
 export const REJECTED = 2;
+/** A job's (or an input's) state: pending, or how it settled. */
+export type Status = typeof PENDING | typeof FULFILLED | typeof REJECTED;
+/** How something settled. */
+export type Settlement = typeof FULFILLED | typeof REJECTED;
 
 /**
  * How an `after` job's input reaches it: the input's reactions hold the cell,
@@ -37,7 +48,7 @@ export interface InputCell {
 
 /** One scheduled job and the promise it settles. */
 export class Job {
-  kind: number;
+  readonly kind: JobKind;
   /** Position in its queue: the value of the queue's `enqueued` counter once pushed. */
   seq = 0;
   fn: AnyFunction | null;
@@ -47,11 +58,11 @@ export class Job {
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;
   /** Settlement of the promise handed to the caller. */
-  status = PENDING;
+  status: Status = PENDING;
   /** The settled value or reason; for `after`, first the input's value. */
   value: unknown = undefined;
   /** For `after`: the state of the input promise. */
-  inputStatus = PENDING;
+  inputStatus: Status = PENDING;
   /** Its future was detached: a failure goes to the error handler too. */
   detached = false;
   /** It was aborted (a cancellation, never reported as an error). */
@@ -59,7 +70,7 @@ export class Job {
   /** For `after`: how the input's reactions reach this job; emptied when it settles. */
   inputCell: InputCell | null = null;
 
-  constructor(kind: number, fn: AnyFunction | null, signal: AbortSignal | undefined) {
+  constructor(kind: JobKind, fn: AnyFunction | null, signal: AbortSignal | undefined) {
     this.kind = kind;
     this.fn = fn;
     this.signal = signal;

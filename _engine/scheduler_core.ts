@@ -32,7 +32,7 @@
 
 import { reportLoudly, scheduleMacrotask } from "./platform.ts";
 import type { ErrorHandler } from "./types.ts";
-import { IDLE, type QueueCore } from "./queue_core.ts";
+import { ASYNC, type HeldState, IDLE, INPUT, type QueueMachine } from "./queue_machine.ts";
 import { Ring } from "./ring.ts";
 
 /** Jobs one queue may run before the next ready queue gets a turn. */
@@ -49,14 +49,14 @@ export class SchedulerCore {
   readonly owner: object;
   maxConcurrency: number;
   onError: ErrorHandler | undefined;
-  /** Queues whose job returned a promise that is still pending. */
+  /** Queues whose job returned a promise that is still pending (ASYNC); see `held`. */
   inFlight = 0;
-  /** Queues whose `after` job waits for its input promise. */
+  /** Queues whose `after` job waits for its input promise (INPUT); see `held`. */
   waiting = 0;
   /** IDLE queues with work (entries may be stale: the queue was served meanwhile). */
-  readonly ready: Ring<QueueCore> = new Ring();
+  readonly ready: Ring<QueueMachine> = new Ring();
   /** Queues with foreground work, served first and regardless of the budget. */
-  readonly pulls: Ring<QueueCore> = new Ring();
+  readonly pulls: Ring<QueueMachine> = new Ring();
   #drainRequested = false;
   #draining = false;
   /** Jobs run since the clock was last read. */
@@ -94,15 +94,27 @@ export class SchedulerCore {
     this.onError = onError;
   }
 
+  /** A queue entered a held state: the one place the counts go up. */
+  held(state: HeldState): void {
+    if (state === ASYNC) this.inFlight++;
+    else if (state === INPUT) this.waiting++;
+  }
+
+  /** A queue left a held state: the one place the counts go down. */
+  released(state: HeldState): void {
+    if (state === ASYNC) this.inFlight--;
+    else if (state === INPUT) this.waiting--;
+  }
+
   /** Puts an IDLE queue with work on the ready list. */
-  markReady(queue: QueueCore): void {
+  markReady(queue: QueueMachine): void {
     queue.scheduled = true;
     this.ready.push(queue);
     if (this.maxConcurrency > 0) this.requestDrain();
   }
 
   /** Foreground work: serve `queue` up to job `seq` (0 keeps its target), whatever the budget. */
-  pull(queue: QueueCore, seq: number): void {
+  pull(queue: QueueMachine, seq: number): void {
     if (seq > queue.pullTo) queue.pullTo = seq;
     if (!queue.pullQueued && queue.state === IDLE && queue.isPulled()) {
       queue.pullQueued = true;
@@ -135,7 +147,7 @@ export class SchedulerCore {
    * there), the concurrency budget is full, this is manual mode, or the time
    * window says the event loop is due a turn. The caller settles the queue.
    */
-  continueQueue(queue: QueueCore): void {
+  continueQueue(queue: QueueMachine): void {
     if (this.#draining || this.inFlight >= this.maxConcurrency || this.#mustYield()) return;
     this.#beginWork();
     let ran = 0;
@@ -163,7 +175,7 @@ export class SchedulerCore {
    * itself schedule, sync or close freely). `what` names what failed, for the
    * default report (see `reportLoudly`).
    */
-  report(queue: QueueCore, error: unknown, what: string): void {
+  report(queue: QueueMachine, error: unknown, what: string): void {
     const handler = queue.onError ?? this.onError;
     queueMicrotask(() => {
       if (handler === undefined) {
@@ -192,7 +204,7 @@ export class SchedulerCore {
         if (queue.runNext()) started++;
         ran++;
       }
-      queue.settleIdle();
+      queue.restoreInvariants();
     }
     return started;
   }
@@ -209,14 +221,14 @@ export class SchedulerCore {
   }
 
   /** Whether `list` has a queue with work for it, dropping stale entries on the way. */
-  #hasLiveEntry(list: Ring<QueueCore>, pulling: boolean): boolean {
+  #hasLiveEntry(list: Ring<QueueMachine>, pulling: boolean): boolean {
     while (list.length > 0) {
       const queue = list.peek()!;
       if (queue.state === IDLE && (pulling ? queue.isPulled() : queue.hasWork())) return true;
       list.shift();
       if (pulling) queue.pullQueued = false;
       else queue.scheduled = false;
-      queue.settleIdle();
+      queue.restoreInvariants();
     }
     return false;
   }
@@ -251,7 +263,7 @@ export class SchedulerCore {
    * background work, the concurrency budget is full.
    * @returns false when it stopped to yield to the event loop
    */
-  #serveRound(list: Ring<QueueCore>, pulling: boolean): boolean {
+  #serveRound(list: Ring<QueueMachine>, pulling: boolean): boolean {
     for (let turns = list.length; turns > 0 && list.length > 0; turns--) {
       if (!pulling && this.inFlight >= this.maxConcurrency) return true;
       const queue = list.shift()!;
@@ -277,7 +289,7 @@ export class SchedulerCore {
         queue.pullQueued = true;
         list.push(queue);
       }
-      queue.settleIdle();
+      queue.restoreInvariants();
       if (spent) {
         // Anything left, on either list, continues after the event loop's turn.
         if (this.pulls.length > 0 || this.ready.length > 0) {
