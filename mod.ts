@@ -9,18 +9,26 @@
  * [`desync`](https://github.com/Logicalshift/desync) to the web platform: zero
  * dependencies, and the same module runs on Deno, Node, Bun and browsers.
  *
- * - `desync(job)` runs a job in the background; `sync(job)` runs it now and
- *   returns its result; `futureSync`, `futureDesync` and `after` return
- *   promises.
+ * - `desync(job)` runs a job in the background (later, on the same thread);
+ *   `sync(job)` runs it now and returns its result; `futureSync`,
+ *   `futureDesync` and `after` return promises. The `Desync` methods carry
+ *   the full documentation of each operation.
  * - The {@linkcode Scheduler} serves many objects fairly, bounds how many may
- *   have async work in flight, never starves the event loop, and has a manual
- *   mode for deterministic tests. Untyped queues and the free functions that
- *   schedule on them are exported here and from `@desync/desync/scheduler`.
+ *   have async work in flight, gives the event loop a turn every few
+ *   milliseconds between jobs, and has a manual mode for deterministic tests.
+ *   Untyped queues and the free functions that schedule on them are exported
+ *   here and from `@desync/desync/scheduler`.
  * - Pipes ({@linkcode pipeIn}, {@linkcode pipe}, {@linkcode sink},
- *   {@linkcode transform}) feed `ReadableStream`s and async iterables into a
- *   `Desync` with back-pressure; also in `@desync/desync/pipe`.
+ *   {@linkcode transform}) feed `ReadableStream`s, async iterables and
+ *   iterables into a `Desync` with back-pressure; also in
+ *   `@desync/desync/pipe`.
  *
- * @example
+ * A fire-and-forget job's error goes to the object's or scheduler's
+ * `onError`; with no handler it goes to `reportError`, which ends the process
+ * on Deno and Node like an uncaught exception. To log instead:
+ * `new Desync(data, { onError: (e) => console.error(e) })`.
+ *
+ * @example Background work, then a synchronous read
  * ```ts
  * import { Desync } from "@desync/desync";
  * import assert from "node:assert/strict";

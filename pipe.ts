@@ -9,8 +9,9 @@
  * - {@linkcode pipeIn}: feed a `Desync`; a promise tells when all is done.
  * - {@linkcode pipe}: also turn each result into an item of a `ReadableStream`.
  * - {@linkcode sink} and {@linkcode transform}: the same as a `WritableStream`
- *   and as a `{ writable, readable }` pair, for `readable.pipeTo(sink(...))`
- *   and `readable.pipeThrough(transform(...))`.
+ *   and as a `{ writable, readable }` pair, for
+ *   `readable.pipeTo(sink(desync, process))` and
+ *   `readable.pipeThrough(transform(desync, process))`.
  *
  * **Back-pressure.** A pipe takes a new item only while fewer than
  * `options.backpressure` items (default 5, as in Rust) are in flight or wait
@@ -22,7 +23,10 @@
  * - The source ends: the items it delivered are processed, then the promise
  *   resolves / the output closes.
  * - The source errors: the items it delivered before are processed, then the
- *   promise rejects / the output errors with that error.
+ *   promise rejects / the output errors with that error. For `sink` and
+ *   `transform`, an abort of the writable (how `pipeTo` and `pipeThrough`
+ *   report a source error) is this same soft ending: the chunks already
+ *   written are processed, then the pipe ends with the abort's reason.
  * - `process` throws or rejects: the pipe stops at once (the items not yet
  *   started are skipped), the source is cancelled, and the error goes to the
  *   promise / the output (after the results already produced). The `Desync`
@@ -30,7 +34,7 @@
  * - The output is cancelled, or `options.signal` aborts: the pipe stops at
  *   once, the source is cancelled (`reader.cancel` / `iterator.return`), the
  *   running `process` call is told through its signal, and no further item is
- *   processed.
+ *   processed. (So `options.signal` is the way to stop a `sink` at once.)
  * - The `Desync` is closed: the pipe stops reading and cancels its source;
  *   the items already taken still run (close waits for them); then the pipe
  *   ends with a `ClosedError`.

@@ -12,7 +12,8 @@
  *
  * Jobs on one queue run one at a time in the order they were scheduled, also
  * when they are async: a job that returns a promise holds its queue until the
- * promise settles.
+ * promise settles. Background jobs run later on the same thread, not on
+ * another one; the {@linkcode Scheduler} docs give its event-loop policy.
  *
  * @example Three background jobs, then a synchronous read
  * ```ts

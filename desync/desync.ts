@@ -15,9 +15,32 @@ import { globalSchedulerCore, type Scheduler, schedulerCore } from "../scheduler
  * the job it was passed to.
  *
  * @typeParam T The data's type.
+ *
+ * @example A reusable job
+ * ```ts
+ * import { Desync, type Ref } from "@desync/desync";
+ * import assert from "node:assert/strict";
+ *
+ * const double = (ref: Ref<number>) => void (ref.value *= 2);
+ * const score = new Desync(21);
+ * score.desync(double);
+ * assert.equal(score.sync((ref) => ref.value), 42);
+ * ```
  */
 export interface Ref<T> {
-  /** The data. Assign to replace it. */
+  /**
+   * The data. Assign to replace it.
+   *
+   * @example Replacing an immutable value
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const name = new Desync("ada");
+   * name.desync((ref) => void (ref.value = ref.value.toUpperCase()));
+   * assert.equal(name.sync((ref) => ref.value), "ADA");
+   * ```
+   */
   value: T;
 }
 
@@ -28,22 +51,74 @@ export interface Ref<T> {
  *
  * @typeParam T The data's type.
  * @typeParam R The job's result.
+ *
+ * @example A typed job
+ * ```ts
+ * import { Desync, type DesyncJob } from "@desync/desync";
+ * import assert from "node:assert/strict";
+ *
+ * const increment: DesyncJob<number, number> = (ref) => ++ref.value;
+ * const counter = new Desync(0);
+ * assert.equal(await counter.futureSync(increment), 1);
+ * ```
  */
 export type DesyncJob<T, R> = (ref: Ref<T>, signal: AbortSignal | undefined) => R;
 
-/** Options for {@linkcode Desync}. */
+/**
+ * Options for {@linkcode Desync}. An unknown key throws a `TypeError`, so a
+ * misspelt option is never silently ignored.
+ *
+ * @example Options are checked
+ * ```ts
+ * import { Desync, type DesyncOptions, Scheduler } from "@desync/desync";
+ * import assert from "node:assert/strict";
+ *
+ * const options: DesyncOptions = { scheduler: new Scheduler(), onError: console.error };
+ * assert.equal(new Desync(0, options).scheduler, options.scheduler);
+ * const fromConfig = JSON.parse('{ "onerror": null }'); // a misspelt key
+ * assert.throws(() => new Desync(0, fromConfig), TypeError);
+ * ```
+ */
 export interface DesyncOptions {
   /**
    * The scheduler that runs this object's jobs.
    *
    * @default {scheduler()}
+   *
+   * @example A Desync on a manual scheduler
+   * ```ts
+   * import { Desync, Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const manual = new Scheduler({ maxConcurrency: 0 });
+   * const counter = new Desync(0, { scheduler: manual });
+   * counter.desync((n) => void n.value++);
+   * assert.equal(manual.runReady(), 1);
+   * assert.equal(counter.sync((n) => n.value), 1);
+   * ```
    */
   scheduler?: Scheduler;
   /**
    * Receives errors of this object's fire-and-forget jobs (`desync`, detached
-   * futures), instead of the scheduler's handler.
+   * futures), instead of the scheduler's handler. `undefined` defers to the
+   * scheduler's, and with no handler anywhere errors go to `reportError`,
+   * which ends the process on Deno and Node. See {@linkcode ErrorHandler}.
    *
    * @default {undefined}
+   *
+   * @example Logging background errors instead of ending the process
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const errors: unknown[] = [];
+   * const data = new Desync(0, { onError: (error) => errors.push(error) });
+   * data.desync(() => {
+   *   throw new Error("lost");
+   * });
+   * await data.close();
+   * assert.equal((errors[0] as Error).message, "lost");
+   * ```
    */
   onError?: ErrorHandler;
 }
@@ -66,16 +141,22 @@ export function desyncQueue(value: unknown, method: string, name: string): Queue
  * even when they are async and span many `await`s. Nothing else touches the
  * data, so there is nothing to lock.
  *
- * - {@linkcode Desync.desync}: run in the background, don't wait.
- * - {@linkcode Desync.sync}: run now (after the jobs ahead) and return the result.
+ * - {@linkcode Desync.desync}: run later (on the same thread), don't wait.
+ * - {@linkcode Desync.sync}: run now (after the jobs ahead) and return the result;
+ *   {@linkcode Desync.trySync}: only if nothing is ahead.
  * - {@linkcode Desync.futureSync}, {@linkcode Desync.futureDesync},
  *   {@linkcode Desync.after}: promise forms.
+ * - {@linkcode Desync.suspend} and {@linkcode Desync.close}: hold the object,
+ *   or drain it and stop. The pipe functions ({@linkcode pipeIn},
+ *   {@linkcode pipe}, {@linkcode sink}, {@linkcode transform}) feed it
+ *   streams of items.
  *
  * Every job receives a {@linkcode Ref} to the data: read or mutate
  * `ref.value`, or assign it to replace the data. A job's error goes to
- * whoever can observe it (its promise, `sync`'s throw); errors of
- * fire-and-forget jobs go to `onError` (default: `reportError`), and the
- * object carries on with its next job.
+ * whoever can observe it (its promise, `sync`'s throw), and the object
+ * carries on with its next job. Errors of fire-and-forget jobs go to the
+ * object's `onError`, else its scheduler's, else `reportError`, which ends
+ * the process on Deno and Node (see {@linkcode Desync.desync}).
  *
  * @typeParam T The data's type.
  *
@@ -115,11 +196,22 @@ export class Desync<T> {
   #ref: Ref<T>;
 
   /**
-   * Takes ownership of `initial`. Nothing is scheduled yet.
+   * Takes ownership of `initial`: from now on, only this object's jobs
+   * should touch it. Nothing is scheduled yet.
    *
    * @param initial The data.
    * @param options See {@linkcode DesyncOptions}.
    * @throws {TypeError} If an option has the wrong type, or is not one of these options.
+   *
+   * @example Handing data over
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const stock = new Desync(new Map([["apples", 3]]));
+   * assert.equal(stock.queued, 0); // nothing scheduled yet
+   * assert.equal(stock.sync((s) => s.value.get("apples")), 3);
+   * ```
    */
   constructor(initial: T, options?: DesyncOptions) {
     assertOptions(options, "new Desync", ["scheduler", "onError"]);
@@ -156,17 +248,33 @@ export class Desync<T> {
   }
 
   /**
-   * Schedules `job` and returns at once. It runs soon (a microtask later
-   * unless a backlog is ahead), after every job scheduled before it. If it
-   * returns a promise, the object is held until the promise settles. Errors
-   * go to `onError`.
+   * Schedules `job` and returns at once, without waiting for it (Rust's
+   * `desync`). The job runs after every job scheduled before it, as
+   * background work: a microtask later if the object is idle; later if a
+   * backlog is ahead, the event loop is due a turn, or the scheduler's
+   * concurrency budget is full; in manual mode, when the scheduler is stepped.
+   * If it returns a promise, the object is held until the promise settles.
    *
-   * @param job The job.
-   * @param options See {@linkcode JobOptions}.
+   * "Background" means later on the same thread, not on another thread: a
+   * job's synchronous code blocks the event loop while it runs, so a job that
+   * computes for 200 ms stalls timers and I/O for 200 ms. (The
+   * {@linkcode Scheduler} gives the event loop a turn between jobs.)
+   *
+   * Nobody awaits the job, so an error it throws or rejects with goes to the
+   * object's `onError`, else its scheduler's `onError`. **With no handler
+   * anywhere, it goes to `reportError`, which on Deno and Node ends the
+   * process like an uncaught exception.** To log it instead, create the
+   * object with `new Desync(data, { onError: (e) => console.error(e) })`, or
+   * give its scheduler an `onError`. Either way the object carries on with
+   * its next job.
+   *
+   * @param job The job; it receives the data and `options.signal`.
+   * @param options See {@linkcode JobOptions}. Aborting before the job starts
+   * means it never runs.
    * @throws {TypeError} If `job` is not a function or `options` is malformed.
    * @throws {ClosedError} If the object is closed.
    *
-   * @example
+   * @example Jobs run in order, later
    * ```ts
    * import { Desync } from "@desync/desync";
    * import assert from "node:assert/strict";
@@ -178,6 +286,24 @@ export class Desync<T> {
    * });
    * assert.deepEqual(list.sync((l) => l.value), ["a", "b"]);
    * ```
+   *
+   * @example Logging errors instead of ending the process
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const failures: unknown[] = [];
+   * const cache = new Desync(new Map<string, number>(), {
+   *   onError: (error) => failures.push(error), // e.g. console.error
+   * });
+   * cache.desync(() => {
+   *   throw new Error("disk full");
+   * });
+   * cache.desync((c) => void c.value.set("still", 1)); // the object carries on
+   * assert.equal(await cache.futureSync((c) => c.value.size), 1);
+   * await cache.close();
+   * assert.equal(failures.length, 1);
+   * ```
    */
   desync(job: DesyncJob<T, unknown>, options?: JobOptions): void {
     Desync.#queueOf(this, "desync").desync(job, options);
@@ -185,22 +311,29 @@ export class Desync<T> {
 
   /**
    * Runs `job` after every job already scheduled and returns its result
-   * synchronously. Earlier jobs that are still queued run first, on the
-   * caller's stack (what Rust's `sync` does when it steals the thread). If
-   * `job` returns a promise, the object is held until it settles and a
-   * promise of its result is returned.
+   * synchronously (Rust's `sync`). Earlier jobs that are still queued run
+   * first, on the caller's stack, whatever the concurrency budget and in
+   * manual mode too: what Rust's `sync` does when it steals the thread. Jobs
+   * that they schedule run after `job`. If `job` returns a promise, the
+   * object is held until it settles and a promise of its result is returned.
+   *
+   * JavaScript cannot block, so where Rust's `sync` would wait, this throws
+   * {@linkcode WouldBlockError} instead; `futureSync` is the form that waits.
    *
    * @typeParam R The job's result.
    * @param job The job.
    * @returns The job's result.
    * @throws {WouldBlockError} If that needs waiting: an async job is in
-   * flight, the object is suspended, or an earlier job turned out to be
-   * async. `job` is then neither run nor queued; use `futureSync`.
-   * @throws {ReentrancyError} If called from inside one of this object's jobs.
+   * flight, the object is suspended, an `after` job ahead waits for its
+   * promise, or an earlier job turned out to be async. `job` is then neither
+   * run nor queued; use `futureSync`.
+   * @throws {ReentrancyError} If called from the synchronous part of one of
+   * this object's jobs.
    * @throws {ClosedError} If the object is closed.
+   * @throws {TypeError} If `job` is not a function.
    * @throws {unknown} Whatever `job` throws.
    *
-   * @example
+   * @example Reading after background work
    * ```ts
    * import { Desync } from "@desync/desync";
    * import assert from "node:assert/strict";
@@ -216,16 +349,21 @@ export class Desync<T> {
 
   /**
    * Runs `job` now if the object is idle and nothing is queued; otherwise
-   * throws {@linkcode TrySyncError} without running it. Never runs other jobs.
+   * throws {@linkcode TrySyncError} without running it (Rust's `try_sync`).
+   * Never runs other jobs.
    *
    * @typeParam R The job's result.
    * @param job The job.
    * @returns The job's result.
-   * @throws {TrySyncError} If the object is busy.
-   * @throws {ReentrancyError} If called from inside one of this object's jobs.
+   * @throws {TrySyncError} If the object is busy: a job is in progress or
+   * queued, or it is suspended.
+   * @throws {ReentrancyError} If called from the synchronous part of one of
+   * this object's jobs.
    * @throws {ClosedError} If the object is closed.
+   * @throws {TypeError} If `job` is not a function.
+   * @throws {unknown} Whatever `job` throws.
    *
-   * @example
+   * @example Only when nothing is ahead
    * ```ts
    * import { Desync, TrySyncError } from "@desync/desync";
    * import assert from "node:assert/strict";
@@ -241,21 +379,30 @@ export class Desync<T> {
   }
 
   /**
-   * Runs `job` as foreground work and returns a promise of its result. The
-   * job may be async; while it is pending the object is held, so later jobs
-   * wait. If the object is idle, the job starts at once on the caller's
-   * stack, like calling an async function (unless the scheduler is due to
-   * give the event loop a turn first); otherwise the object's queue is driven
-   * up to it, whatever the scheduler's concurrency budget (and also in manual
-   * mode), so jobs on other objects can await it without deadlock.
+   * Runs `job` as foreground work and returns a promise of its result
+   * (Rust's `future_sync`). The job may be async; while it is pending the
+   * object is held, so later jobs wait. If the object is idle, the job starts
+   * at once on the caller's stack, like calling an async function (unless
+   * the scheduler is due to give the event loop a turn first); otherwise the
+   * object's queue is pulled up to it (the jobs ahead first), whatever the
+   * scheduler's concurrency budget and in manual mode too, as Rust's
+   * `future_sync` runs in the caller's context. So jobs on other objects can
+   * await it without deadlock.
+   *
+   * Aborting `options.signal` while the job is queued drops it; while it
+   * runs, the promise rejects at once with `signal.reason` and the job keeps
+   * the object until it settles (see {@linkcode JobOptions.signal}).
    *
    * @typeParam R The job's result.
-   * @param job The job.
+   * @param job The job; it receives the data and `options.signal`.
    * @param options See {@linkcode JobOptions}.
    * @returns The job's result.
-   * @throws {ReentrancyError} If called from inside one of this object's jobs:
-   * awaiting it there would deadlock. Use `futureDesync` for follow-up work.
+   * @throws {ReentrancyError} If called from the synchronous part of one of
+   * this object's jobs: awaiting it there would deadlock. (After the job's
+   * first `await` this cannot be detected, and the promise would never
+   * settle.) Use `futureDesync` or `desync` for follow-up work.
    * @throws {ClosedError} If the object is closed.
+   * @throws {TypeError} If `job` is not a function or `options` is malformed.
    *
    * @example Cancelling a queued job
    * ```ts
@@ -278,20 +425,24 @@ export class Desync<T> {
 
   /**
    * Schedules `job` as background work and returns a
-   * {@linkcode SchedulerFuture} for its result. The job runs whether or not
-   * the future is awaited, when the scheduler's concurrency budget allows;
-   * awaiting the future makes it foreground work (the object is driven up to
-   * the job whatever the budget, as with `futureSync`), so a job can await
-   * another object's future without deadlock. Call `detach()` when you don't
-   * need the result, so errors go to `onError`.
+   * {@linkcode SchedulerFuture} for its result (Rust's `future_desync`). The
+   * job runs whether or not the future is awaited: left alone, when the
+   * scheduler's concurrency budget allows. Awaiting the future (`await`,
+   * `then`, `catch`, `finally`) makes it foreground work: the object is
+   * pulled up to the job whatever the budget, in every mode including manual
+   * mode, as with `futureSync`, so a job can await another object's future
+   * without deadlock. Call `detach()` when you don't need the result, so that
+   * its errors go to the error handler; a future neither awaited nor
+   * detached whose job fails raises an unhandled rejection.
    *
    * @typeParam R The job's result.
-   * @param job The job.
+   * @param job The job; it receives the data and `options.signal`.
    * @param options See {@linkcode JobOptions}.
    * @returns The job's future.
    * @throws {ClosedError} If the object is closed.
+   * @throws {TypeError} If `job` is not a function or `options` is malformed.
    *
-   * @example
+   * @example Awaiting a background job
    * ```ts
    * import { Desync } from "@desync/desync";
    * import assert from "node:assert/strict";
@@ -308,11 +459,16 @@ export class Desync<T> {
   }
 
   /**
-   * Schedules `job` to run with the value of `promise`. The job's place in
-   * the order is fixed now; when its turn comes it waits for `promise` while
-   * holding the object (later jobs wait, the concurrency budget does not),
-   * then runs with the data and the value. If `promise` rejects, the job does
-   * not run and the future rejects with that reason; the object carries on.
+   * Schedules `job` to run with the value of `promise` (Rust's `after`). The
+   * job's place in the order is fixed now; when its turn comes it waits for
+   * `promise` while holding the object (later jobs wait, but the wait does
+   * not count against the concurrency budget), then runs with the data and
+   * the value. If `promise` is a {@linkcode SchedulerFuture}, its job is
+   * pulled once the wait begins. If `promise` rejects, the job does not run
+   * and the future rejects with that reason (or, if detached, the reason
+   * goes to the error handler); the object carries on. `promise` is observed
+   * at once, so its rejection is not reported as unhandled while the job
+   * waits for its turn.
    *
    * @typeParam V The promise's value.
    * @typeParam R The job's result.
@@ -321,10 +477,11 @@ export class Desync<T> {
    * @param options See {@linkcode JobOptions}. Aborting while the job waits
    * for `promise` stops the wait and releases the object.
    * @returns The job's future.
-   * @throws {TypeError} If `promise` is not a thenable.
+   * @throws {TypeError} If `promise` is not a thenable, `job` not a function,
+   * or `options` is malformed.
    * @throws {ClosedError} If the object is closed.
    *
-   * @example
+   * @example Later jobs wait for the promise
    * ```ts
    * import { Desync } from "@desync/desync";
    * import assert from "node:assert/strict";
@@ -349,15 +506,34 @@ export class Desync<T> {
   }
 
   /**
-   * Suspends the object once the jobs scheduled before this call have run.
-   * The promise resolves with a {@linkcode QueueResumer} at that point; jobs
-   * scheduled after the call wait until it is resumed (`using` resumes at
-   * the end of the scope).
+   * Suspends the object once the jobs scheduled before this call have run
+   * (Rust's `suspend`). The promise resolves with a {@linkcode QueueResumer}
+   * at that point; jobs scheduled after the call wait until it is resumed
+   * (`using` resumes at the end of the scope). The caller waits, so, as with
+   * `futureSync`, the object is pulled up to the suspension whatever the
+   * concurrency budget, in manual mode too; the suspension itself does not
+   * count against the budget. While suspended, `sync` throws
+   * {@linkcode WouldBlockError}, `futureSync` waits, and `close` waits for
+   * the resume.
    *
    * @param options See {@linkcode JobOptions}. Aborting before the suspension
-   * is reached cancels it.
+   * is reached cancels it: the promise rejects with `signal.reason`.
    * @returns The resumer, once the object is suspended.
    * @throws {ClosedError} If the object is closed.
+   * @throws {TypeError} If `options` is malformed.
+   *
+   * @example Holding jobs back while something else happens
+   * ```ts
+   * import { Desync, WouldBlockError } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const account = new Desync(100);
+   * const resumer = await account.suspend(); // e.g. during an audit
+   * const withdrawal = account.futureSync((a) => (a.value -= 30)); // waits
+   * assert.throws(() => account.sync((a) => a.value), WouldBlockError);
+   * resumer.resume();
+   * assert.equal(await withdrawal, 70);
+   * ```
    */
   suspend(options?: JobOptions): Promise<QueueResumer> {
     return Desync.#queueOf(this, "suspend").suspend(options) as Promise<QueueResumer>;
@@ -366,15 +542,40 @@ export class Desync<T> {
   /**
    * Stops accepting jobs and resolves once every job already scheduled has
    * finished (including async ones and suspensions, which must be resumed).
-   * Like `futureSync`, the caller waits, so the queue is driven whatever the
-   * concurrency budget. Afterwards every operation throws `ClosedError`.
-   * Calling it again returns the same promise. Used by `await using`.
+   * Like `futureSync`, the caller waits, so the queue is pulled whatever the
+   * concurrency budget, in manual mode too. Pipes feeding the object stop
+   * reading, let the items they took run, and end with a
+   * {@linkcode ClosedError}. Afterwards every scheduling call throws
+   * `ClosedError`. Calling it again returns the same promise. Used by
+   * `await using`.
    *
    * @returns A promise that resolves when the object is drained.
    *
-   * @example
+   * @example Draining, then refusing new jobs
    * ```ts
    * import { ClosedError, Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const counter = new Desync(0);
+   * counter.desync(async (n) => {
+   *   await new Promise((resolve) => setTimeout(resolve, 1));
+   *   n.value++;
+   * });
+   * await counter.close(); // waits for the job
+   * assert.throws(() => counter.sync((n) => n.value), ClosedError);
+   * ```
+   */
+  close(): Promise<void> {
+    return Desync.#queueOf(this, "close").close();
+  }
+
+  /**
+   * Closes the object and waits for its jobs, as `close()` does; called by
+   * `await using` at the end of the scope.
+   *
+   * @example Draining on scope exit
+   * ```ts
+   * import { Desync } from "@desync/desync";
    * import assert from "node:assert/strict";
    *
    * let saved = 0;
@@ -386,45 +587,148 @@ export class Desync<T> {
    * assert.equal(saved, 2);
    * ```
    */
-  close(): Promise<void> {
-    return Desync.#queueOf(this, "close").close();
-  }
-
-  /** Closes the object and waits for its jobs; used by `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return Desync.#queueOf(this, "[Symbol.asyncDispose]").close();
   }
 
-  /** The scheduler that runs this object's jobs. */
+  /**
+   * The scheduler that runs this object's jobs: `options.scheduler`, else the
+   * global one.
+   *
+   * @returns The object's scheduler.
+   *
+   * @example The global scheduler by default
+   * ```ts
+   * import { Desync, Scheduler, scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Desync(0).scheduler, scheduler());
+   * const manual = new Scheduler({ maxConcurrency: 0 });
+   * assert.equal(new Desync(0, { scheduler: manual }).scheduler, manual);
+   * ```
+   */
   get scheduler(): Scheduler {
     return this.#queue.scheduler.owner as Scheduler;
   }
 
-  /** How many jobs are waiting to start (aborted jobs are not counted). */
+  /**
+   * How many jobs are waiting to start (aborted jobs are not counted).
+   *
+   * @returns The number of queued jobs.
+   *
+   * @example Queued jobs, before and after an abort
+   * ```ts
+   * import { Desync, Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const manual = new Scheduler({ maxConcurrency: 0 });
+   * const counter = new Desync(0, { scheduler: manual });
+   * const controller = new AbortController();
+   * counter.desync((n) => void n.value++);
+   * counter.desync((n) => void n.value++, { signal: controller.signal });
+   * assert.equal(counter.queued, 2);
+   * controller.abort();
+   * assert.equal(counter.queued, 1);
+   * ```
+   */
   get queued(): number {
     return this.#queue.size;
   }
 
-  /** Whether a job is in progress (running, awaiting, or an `after` waiting for its promise). */
+  /**
+   * Whether a job is in progress: running, awaiting (an async job whose
+   * promise is pending), or an `after` job waiting for its promise. A
+   * suspension is not counted (see `suspended`).
+   *
+   * @returns `true` while the object is held by a job.
+   *
+   * @example An async job holds the object
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const data = new Desync(0);
+   * const saved = data.futureSync(async (n) => {
+   *   await new Promise((resolve) => setTimeout(resolve, 1));
+   *   n.value++;
+   * });
+   * await Promise.resolve(); // it has started
+   * assert.equal(data.running, true);
+   * await saved;
+   * assert.equal(data.running, false);
+   * ```
+   */
   get running(): boolean {
     return this.#queue.running;
   }
 
-  /** Whether the object is held by a `suspend` until its resumer is called. */
+  /**
+   * Whether the object is held by a `suspend` until its resumer is called.
+   *
+   * @returns `true` while suspended.
+   *
+   * @example Suspended is not running
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const data = new Desync(0);
+   * const resumer = await data.suspend();
+   * assert.equal(data.suspended, true);
+   * assert.equal(data.running, false);
+   * resumer.resume();
+   * assert.equal(data.suspended, false);
+   * ```
+   */
   get suspended(): boolean {
     return this.#queue.suspended;
   }
 
-  /** Whether `close()` was called: no further jobs are accepted. */
+  /**
+   * Whether `close()` was called: no further jobs are accepted. It is `true`
+   * at once, before the jobs already scheduled have finished.
+   *
+   * @returns `true` once closing has begun.
+   *
+   * @example Closed at once, drained later
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const data = new Desync(0);
+   * data.desync((n) => void n.value++);
+   * const drained = data.close();
+   * assert.equal(data.closed, true);
+   * await drained;
+   * ```
+   */
   get closed(): boolean {
     return this.#queue.closed;
   }
 
   /**
-   * This object's handler for errors of fire-and-forget jobs; `undefined`
-   * defers to the scheduler's.
+   * This object's handler for errors of fire-and-forget jobs (set with the
+   * `onError` option or here); `undefined` defers to the scheduler's. See
+   * {@linkcode ErrorHandler}.
    *
+   * @returns The object's own handler, if any.
    * @throws {TypeError} If set to something other than a function or `undefined`.
+   *
+   * @example Setting a handler later
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const data = new Desync(0);
+   * assert.equal(data.onError, undefined); // defers to the scheduler's
+   * const errors: unknown[] = [];
+   * data.onError = (error) => errors.push(error);
+   * data.desync(() => {
+   *   throw new Error("lost");
+   * });
+   * await data.close();
+   * assert.equal(errors.length, 1);
+   * ```
    */
   get onError(): ErrorHandler | undefined {
     return this.#queue.onError;
@@ -445,7 +749,11 @@ export class Desync<T> {
     };
   }
 
-  /** Custom output for Deno's `inspect`. */
+  /**
+   * Custom output for Deno's `inspect`.
+   *
+   * @ignore
+   */
   [DENO_INSPECT](
     inspect: (value: unknown, options?: unknown) => string,
     options?: unknown,
@@ -453,7 +761,11 @@ export class Desync<T> {
     return inspectAs("Desync", this.#fields(), inspect, options);
   }
 
-  /** Custom output for Node's `util.inspect`. */
+  /**
+   * Custom output for Node's `util.inspect`.
+   *
+   * @ignore
+   */
   [NODE_INSPECT](
     _depth: number,
     options: unknown,

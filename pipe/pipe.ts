@@ -15,7 +15,21 @@ import { type Desync, desyncQueue, type Ref } from "../desync/desync.ts";
 import { PipeRun } from "./_run.ts";
 import { isSource, openSource } from "./_source.ts";
 
-/** Options for the pipe functions. */
+/**
+ * Options for the pipe functions. An unknown key throws a `TypeError`.
+ *
+ * @example Passing options to a pipe
+ * ```ts
+ * import { Desync } from "@desync/desync";
+ * import { pipeIn, type PipeOptions } from "@desync/desync/pipe";
+ * import assert from "node:assert/strict";
+ *
+ * const options: PipeOptions = { backpressure: 1, signal: new AbortController().signal };
+ * const sum = new Desync(0);
+ * await pipeIn(sum, [1, 2, 3], (s, n) => void (s.value += n), options);
+ * assert.equal(sum.sync((s) => s.value), 6);
+ * ```
+ */
 export interface PipeOptions {
   /**
    * How many items may be in flight (queued or being processed) or wait
@@ -24,19 +38,79 @@ export interface PipeOptions {
    * consumer).
    *
    * @default {5}
+   *
+   * @example A slow consumer slows the source
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import { pipe } from "@desync/desync/pipe";
+   * import assert from "node:assert/strict";
+   *
+   * let taken = 0;
+   * function* numbers() {
+   *   for (let n = 1; n <= 100; n++) {
+   *     taken++;
+   *     yield n;
+   *   }
+   * }
+   * const results = pipe(new Desync(0), numbers(), (_, n) => n, { backpressure: 2 });
+   * const reader = results.getReader();
+   * assert.equal((await reader.read()).value, 1);
+   * assert.ok(taken < 5); // nowhere near 100: the pipe waits for the reader
+   * await reader.cancel();
+   * ```
    */
   backpressure?: number;
   /**
    * Stops the pipe: its source is cancelled, the running `process` call is
-   * told, no further item is processed, and the pipe ends with
-   * `signal.reason`.
+   * told (through its own signal), no further item is processed, and the
+   * pipe ends with `signal.reason`. This is the way to stop a
+   * {@linkcode sink} at once: aborting its writable is a soft ending.
    *
    * @default {undefined}
+   *
+   * @example Stopping a pipe from outside
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import { pipeIn } from "@desync/desync/pipe";
+   * import assert from "node:assert/strict";
+   *
+   * const controller = new AbortController();
+   * const endless = (async function* () {
+   *   for (let n = 0;; n++) yield n;
+   * })();
+   * const seen = new Desync(0);
+   * const piped = pipeIn(seen, endless, (s) => {
+   *   if (++s.value === 3) controller.abort(new Error("enough"));
+   * }, { signal: controller.signal });
+   * await assert.rejects(piped, /enough/);
+   * assert.equal(seen.sync((s) => s.value), 3);
+   * ```
    */
   signal?: AbortSignal;
 }
 
-/** What a pipe can read from. */
+/**
+ * What a pipe can read from: a `ReadableStream`, any `AsyncIterable` (an
+ * async generator, say) or any `Iterable` (an array, a generator). A
+ * synchronous iterable is read without a microtask per item.
+ *
+ * @typeParam I The item's type.
+ *
+ * @example Three kinds of source
+ * ```ts
+ * import { Desync } from "@desync/desync";
+ * import { pipeIn, type PipeSource } from "@desync/desync/pipe";
+ * import assert from "node:assert/strict";
+ *
+ * async function* later() {
+ *   yield 3;
+ * }
+ * const sources: PipeSource<number>[] = [[1], ReadableStream.from([2]), later()];
+ * const seen = new Desync<number[]>([]);
+ * for (const source of sources) await pipeIn(seen, source, (s, n) => void s.value.push(n));
+ * assert.deepEqual(seen.sync((s) => s.value), [1, 2, 3]);
+ * ```
+ */
 export type PipeSource<I> = ReadableStream<I> | AsyncIterable<I> | Iterable<I>;
 
 /**
@@ -47,14 +121,87 @@ export type PipeSource<I> = ReadableStream<I> | AsyncIterable<I> | Iterable<I>;
  * @typeParam T The data's type.
  * @typeParam I The item's type.
  * @typeParam O The result's type.
+ *
+ * @example A reusable item job
+ * ```ts
+ * import { Desync } from "@desync/desync";
+ * import { pipe, type PipeProcess } from "@desync/desync/pipe";
+ * import assert from "node:assert/strict";
+ *
+ * const count: PipeProcess<Map<string, number>, string, number> = (counts, word) => {
+ *   const n = (counts.value.get(word) ?? 0) + 1;
+ *   counts.value.set(word, n);
+ *   return n;
+ * };
+ * const counts = new Desync(new Map<string, number>());
+ * assert.deepEqual(await Array.fromAsync(pipe(counts, ["a", "b", "a"], count)), [1, 1, 2]);
+ * ```
  */
 export type PipeProcess<T, I, O> = (ref: Ref<T>, item: I, signal: AbortSignal) => O;
 
-/** A writable side and a readable side, as `pipeThrough` takes them. */
+/**
+ * A writable side and a readable side, as `pipeThrough` takes them; what
+ * {@linkcode transform} returns.
+ *
+ * @typeParam I The type of the items written.
+ * @typeParam O The type of the results read.
+ *
+ * @example Writing and reading by hand
+ * ```ts
+ * import { Desync } from "@desync/desync";
+ * import { type PipeTransform, transform } from "@desync/desync/pipe";
+ * import assert from "node:assert/strict";
+ *
+ * const ids = new Desync(0);
+ * const label: PipeTransform<string, string> = transform(ids, (n, name: string) => {
+ *   return `${++n.value}:${name}`;
+ * });
+ * const writer = label.writable.getWriter();
+ * void writer.write("ada");
+ * const reader = label.readable.getReader();
+ * assert.equal((await reader.read()).value, "1:ada");
+ * await writer.close();
+ * ```
+ */
 export interface PipeTransform<I, O> {
-  /** Where items go in. */
+  /**
+   * Where items go in. Closing it ends `readable` once every item was
+   * processed; aborting it is a soft ending (the items already written are
+   * processed, then `readable` errors with the reason).
+   *
+   * @example Closing the input ends the output
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import { transform } from "@desync/desync/pipe";
+   * import assert from "node:assert/strict";
+   *
+   * const { writable, readable } = transform(new Desync(0), (_, n: number) => n * 10);
+   * const writer = writable.getWriter();
+   * void writer.write(1);
+   * void writer.write(2);
+   * void writer.close();
+   * assert.deepEqual(await Array.fromAsync(readable), [10, 20]);
+   * ```
+   */
   writable: WritableStream<I>;
-  /** Where results come out, one per item, in order. */
+  /**
+   * Where results come out, one per item, in order. Cancelling it stops the
+   * pipe at once.
+   *
+   * @example Results in the order of the items
+   * ```ts
+   * import { Desync } from "@desync/desync";
+   * import { transform } from "@desync/desync/pipe";
+   * import assert from "node:assert/strict";
+   *
+   * const { writable, readable } = transform(new Desync(0), async (_, ms: number) => {
+   *   await new Promise((resolve) => setTimeout(resolve, ms));
+   *   return ms;
+   * });
+   * void ReadableStream.from([3, 1, 2]).pipeTo(writable);
+   * assert.deepEqual(await Array.fromAsync(readable), [3, 1, 2]);
+   * ```
+   */
   readable: ReadableStream<O>;
 }
 
@@ -92,9 +239,11 @@ function openChecked(method: string, source: unknown) {
 
 /**
  * Feeds every item of `source` to `process(ref, item, signal)` as a job on
- * `desync`: one at a time, in the source's order, interleaved in FIFO order
- * with the `Desync`'s other jobs. `process` may be async; the next item is
- * not processed before the previous one settled.
+ * `desync` (Rust's `pipe_in`): one at a time, in the source's order,
+ * interleaved in FIFO order with the `Desync`'s other jobs. `process` may be
+ * async; the next item is not processed before the previous one settled. The
+ * source is read outside the `Desync`'s queue, at most
+ * `options.backpressure` items ahead.
  *
  * @typeParam T The data's type.
  * @typeParam I The item's type.
@@ -146,10 +295,11 @@ export function pipeIn<T, I>(
 
 /**
  * Like {@linkcode pipeIn}, and each call's result becomes one item of the
- * returned `ReadableStream`, in order. Back-pressure: the pipe takes items
- * from `source` only while fewer than `options.backpressure` (default 5) are
- * in flight or wait unread, so a slow consumer slows the source down.
- * Cancelling the stream cancels the source.
+ * returned `ReadableStream`, in order (Rust's `pipe`). Back-pressure: the
+ * pipe takes items from `source` only while fewer than
+ * `options.backpressure` (default 5) are in flight or wait unread, so a slow
+ * consumer slows the source down. Cancelling the stream stops the pipe at
+ * once and cancels the source.
  *
  * @typeParam T The data's type.
  * @typeParam I The item's type.
@@ -204,6 +354,12 @@ export function pipe<T, I, O>(
  * resolves once every chunk has been processed; if `process` fails, the
  * stream errors with that error (and `pipeTo` cancels its source).
  *
+ * Aborting the stream, which is how `pipeTo` reports an error of its
+ * source, is a soft ending: the chunks already written are processed, then
+ * the sink ends with the abort's reason (and `pipeTo` rejects with it). To
+ * stop at once, skipping the chunks not yet started, abort
+ * `options.signal`.
+ *
  * @typeParam T The data's type.
  * @typeParam I The chunk's type.
  * @param desync Where the chunks are processed.
@@ -214,7 +370,7 @@ export function pipe<T, I, O>(
  * @throws {RangeError} If `options.backpressure` is not a positive integer or `Infinity`.
  * @throws {ClosedError} If `desync` is closed.
  *
- * @example
+ * @example Summing a stream
  * ```ts
  * import { Desync } from "@desync/desync";
  * import { sink } from "@desync/desync/pipe";
@@ -223,6 +379,23 @@ export function pipe<T, I, O>(
  * const total = new Desync(0);
  * await ReadableStream.from([1, 2, 3]).pipeTo(sink(total, (t, n) => void (t.value += n)));
  * assert.equal(total.sync((t) => t.value), 6);
+ * ```
+ *
+ * @example A source error is a soft ending
+ * ```ts
+ * import { Desync } from "@desync/desync";
+ * import { sink } from "@desync/desync/pipe";
+ * import assert from "node:assert/strict";
+ *
+ * async function* readings() {
+ *   yield 1;
+ *   yield 2;
+ *   throw new Error("sensor lost");
+ * }
+ * const total = new Desync(0);
+ * const piped = ReadableStream.from(readings()).pipeTo(sink(total, (t, n) => void (t.value += n)));
+ * await assert.rejects(piped, /sensor lost/);
+ * assert.equal(total.sync((t) => t.value), 3); // what was written before is processed
  * ```
  */
 export function sink<T, I>(
@@ -240,7 +413,11 @@ export function sink<T, I>(
  * A `{ writable, readable }` pair for `readable.pipeThrough(...)`: each chunk
  * written is processed by `process(ref, chunk, signal)` on `desync`, one at a
  * time and in order, and its result comes out of `readable`, with the same
- * back-pressure and endings as {@linkcode pipe}.
+ * back-pressure and endings as {@linkcode pipe}. Aborting `writable` (how
+ * `pipeThrough` reports an error of its source) is a soft ending: the chunks
+ * already written are processed and their results stay readable, then
+ * `readable` errors with the reason. To stop at once, cancel `readable` or
+ * abort `options.signal`.
  *
  * @typeParam T The data's type.
  * @typeParam I The chunk's type.

@@ -8,30 +8,77 @@ import type { ErrorHandler } from "../_engine/types.ts";
 import { assertConcurrency, assertFunction, assertOptions } from "../_engine/validate.ts";
 import { type JobQueue, type QueueOptions, wrapQueue } from "./job_queue.ts";
 
-/** Options for {@linkcode Scheduler}. */
+/**
+ * Options for {@linkcode Scheduler}. An unknown key throws a `TypeError`.
+ *
+ * @example A scheduler for a group of objects
+ * ```ts
+ * import { Desync, Scheduler, type SchedulerOptions } from "@desync/desync";
+ * import assert from "node:assert/strict";
+ *
+ * const options: SchedulerOptions = { maxConcurrency: 4, onError: (e) => console.error(e) };
+ * const io = new Scheduler(options);
+ * const cache = new Desync(new Map<string, string>(), { scheduler: io });
+ * assert.equal(cache.scheduler.maxConcurrency, 4);
+ * ```
+ */
 export interface SchedulerOptions {
   /**
    * How many queues may have an async job in flight at once before
-   * background work (`desync`, `futureDesync`, `after`) stops starting: the
-   * JavaScript reading of Rust's `set_max_threads`. Foreground work, where a
-   * caller waits for the result (`sync`, `trySync`, `futureSync`, awaiting a
-   * `SchedulerFuture`, `close`, `suspend`), is driven on the caller's behalf,
-   * with the jobs ahead of it, whatever the budget, just as Rust's `sync` and
-   * an awaited future run the queue on the calling thread. That is what makes
-   * a job waiting for another object deadlock-free. So the budget bounds the
-   * work nobody waits for; to wait for background work without pulling it,
-   * use `runUntilIdle()`. `0` is manual mode: no background work runs on its
-   * own (switching to it also stops background work that is already being
-   * awaited; it runs when pulled again, e.g. by `runUntilIdle`).
+   * background work (`desync`, `futureDesync`, `after`, pipe items) stops
+   * starting: the JavaScript reading of Rust's `set_max_threads`. A
+   * non-negative integer, or `Infinity`. Foreground work, where a caller
+   * waits for the result (`sync`, `trySync`, `futureSync`, awaiting a
+   * `SchedulerFuture`, `close`, `suspend`), is pulled on the caller's behalf,
+   * with the jobs ahead of it, whatever the budget and in every mode, just as
+   * Rust's `sync` and an awaited future run the queue on the calling thread.
+   * That is what makes a job waiting for another object deadlock-free. So
+   * the budget bounds the work nobody waits for; to wait for background work
+   * without pulling it, use `runUntilIdle()`. `0` is manual mode: background
+   * work never starts on its own; step it with `runReady()` or
+   * `runUntilIdle()`, or pull it by awaiting.
    *
    * @default {Infinity}
+   *
+   * @example At most one async job in flight
+   * ```ts
+   * import { Desync, Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const oneAtATime = new Scheduler({ maxConcurrency: 1 });
+   * const a = new Desync(0, { scheduler: oneAtATime });
+   * const b = new Desync(0, { scheduler: oneAtATime });
+   * a.desync(() => new Promise((resolve) => setTimeout(resolve, 5)));
+   * b.desync((n) => void n.value++);
+   * await Promise.resolve(); // a's job has started and is in flight
+   * assert.equal(b.queued, 1); // b waits for it to finish
+   * await oneAtATime.runUntilIdle();
+   * assert.equal(b.queued, 0);
+   * ```
    */
   maxConcurrency?: number;
   /**
    * Receives the errors of fire-and-forget jobs (`desync`, detached futures)
-   * of this scheduler's queues, unless a `Desync` has its own handler.
+   * of this scheduler's queues, unless the `Desync` or queue has its own
+   * handler. Without one, they go to `reportError`, which ends the process on
+   * Deno and Node like an uncaught exception. See {@linkcode ErrorHandler}.
    *
    * @default {reportError}
+   *
+   * @example Logging every background failure of a group of objects
+   * ```ts
+   * import { Desync, Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const errors: unknown[] = [];
+   * const logged = new Scheduler({ onError: (error) => errors.push(error) });
+   * const data = new Desync(0, { scheduler: logged });
+   * data.desync(() => {
+   *   throw new Error("lost");
+   * });
+   * await data.close();
+   * assert.equal((errors[0] as Error).message, "lost");
+   * ```
    */
   onError?: ErrorHandler;
 }
@@ -43,13 +90,26 @@ let schedulerCoreOf: (value: unknown) => SchedulerCore | undefined;
  * ({@linkcode scheduler}); create your own to give a group of queues its own
  * concurrency budget or error handler, or to test in manual mode.
  *
- * Background jobs start in a microtask. Queues are served round-robin in
- * slices, so a backlog on one queue does not delay another, and after a few
- * milliseconds of work the scheduler yields a macrotask so that timers and
- * I/O are never starved. `maxConcurrency` bounds background async work;
- * foreground work (a caller waiting in `sync` or `futureSync`) is never held
- * back by it, so nested waits cannot deadlock (see
- * {@linkcode SchedulerOptions.maxConcurrency}).
+ * Everything runs on the caller's thread: "background" means later, not
+ * elsewhere. A job's synchronous code blocks the event loop while it runs,
+ * so a job that computes for 200 ms stalls timers and I/O for 200 ms; only
+ * between jobs can the scheduler give the event loop a turn. Its policy:
+ *
+ * - Background jobs start in a microtask (or after the event loop's turn,
+ *   when one is due), while the concurrency budget allows.
+ * - Queues with work are served round-robin, up to 64 jobs at a time, so a
+ *   backlog on one queue does not hold up another.
+ * - The event loop gets a turn (a macrotask) at least every ~4 ms of work,
+ *   plus the duration of the job running at that moment. To keep trivial
+ *   jobs cheap, the clock is read after each of the first jobs of a window,
+ *   then after every 2, 4, ... up to 64 jobs while they prove short. The one
+ *   blind spot: if, within one window, many short jobs give way to long
+ *   ones, up to 64 long jobs may run before the scheduler yields.
+ * - Background work starts only while fewer than `maxConcurrency` queues
+ *   have an async job in flight. Foreground work (a caller waiting in
+ *   `sync`, `futureSync`, an awaited future, `close`, `suspend`) is never
+ *   held back by that budget, so nested waits cannot deadlock (see
+ *   {@linkcode SchedulerOptions.maxConcurrency}).
  *
  * @example Manual mode for deterministic tests
  * ```ts
@@ -94,6 +154,16 @@ export class Scheduler {
    * @param options See {@linkcode SchedulerOptions}.
    * @throws {TypeError} If an option has the wrong type, or is not one of these options.
    * @throws {RangeError} If `maxConcurrency` is negative, NaN or not an integer.
+   *
+   * @example A scheduler for deterministic tests
+   * ```ts
+   * import { Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const manual = new Scheduler({ maxConcurrency: 0 });
+   * assert.equal(manual.manual, true);
+   * assert.throws(() => new Scheduler({ maxConcurrency: -1 }), RangeError);
+   * ```
    */
   constructor(options?: SchedulerOptions) {
     assertOptions(options, "new Scheduler", ["maxConcurrency", "onError"]);
@@ -115,11 +185,26 @@ export class Scheduler {
 
   /**
    * How many queues may have an async job in flight before background work
-   * stops starting; `0` means manual mode. Can be changed at any time:
+   * stops starting; `0` means manual mode (see
+   * {@linkcode SchedulerOptions.maxConcurrency}). Can be changed at any time:
    * raising it starts waiting jobs at once.
    *
+   * @returns The current budget.
    * @throws {TypeError} If set to a non-number.
-   * @throws {RangeError} If set to a negative or fractional number.
+   * @throws {RangeError} If set to a negative or fractional number, or NaN.
+   *
+   * @example Leaving manual mode
+   * ```ts
+   * import { Desync, Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const scheduler = new Scheduler({ maxConcurrency: 0 });
+   * const counter = new Desync(0, { scheduler });
+   * counter.desync((n) => void n.value++);
+   * scheduler.maxConcurrency = Infinity; // the waiting job starts in a microtask
+   * await Promise.resolve();
+   * assert.equal(counter.queued, 0);
+   * ```
    */
   get maxConcurrency(): number {
     return this.#core.maxConcurrency;
@@ -132,21 +217,70 @@ export class Scheduler {
     if (value > 0 && core.ready.length > 0) core.requestDrain();
   }
 
-  /** Whether this scheduler is in manual mode (`maxConcurrency === 0`). */
+  /**
+   * Whether this scheduler is in manual mode (`maxConcurrency === 0`).
+   *
+   * @returns `true` in manual mode.
+   *
+   * @example Manual mode is a budget of zero
+   * ```ts
+   * import { Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const scheduler = new Scheduler({ maxConcurrency: 0 });
+   * assert.equal(scheduler.manual, true);
+   * scheduler.maxConcurrency = 2;
+   * assert.equal(scheduler.manual, false);
+   * ```
+   */
   get manual(): boolean {
     return this.#core.maxConcurrency === 0;
   }
 
-  /** How many queues currently have an async job in flight. */
+  /**
+   * How many queues currently have an async job in flight (a job whose
+   * promise is pending), background or foreground.
+   *
+   * @returns The number of queues held by an async job.
+   *
+   * @example Counting async jobs in flight
+   * ```ts
+   * import { Desync, Scheduler } from "@desync/desync";
+   * import assert from "node:assert/strict";
+   *
+   * const scheduler = new Scheduler();
+   * const data = new Desync(0, { scheduler });
+   * const done = data.futureSync(() => new Promise((resolve) => setTimeout(resolve, 1)));
+   * await Promise.resolve(); // it has started
+   * assert.equal(scheduler.inFlight, 1);
+   * await done;
+   * assert.equal(scheduler.inFlight, 0);
+   * ```
+   */
   get inFlight(): number {
     return this.#core.inFlight;
   }
 
   /**
-   * The handler for errors of fire-and-forget jobs; `undefined` means
-   * `reportError` (or an uncaught exception where there is none).
+   * The handler for errors of fire-and-forget jobs of this scheduler's
+   * queues that have no handler of their own. `undefined` means
+   * `reportError` (or an uncaught exception where there is none), which ends
+   * the process on Deno and Node. See {@linkcode ErrorHandler}.
    *
+   * @returns The scheduler's handler, if any.
    * @throws {TypeError} If set to something other than a function or `undefined`.
+   *
+   * @example Installing a handler on the global scheduler
+   * ```ts
+   * import { scheduler } from "@desync/desync/scheduler";
+   * import assert from "node:assert/strict";
+   *
+   * const shared = scheduler();
+   * const previous = shared.onError;
+   * shared.onError = (error) => console.error("background job failed:", error);
+   * assert.equal(typeof shared.onError, "function");
+   * shared.onError = previous;
+   * ```
    */
   get onError(): ErrorHandler | undefined {
     return this.#core.onError;
@@ -165,7 +299,7 @@ export class Scheduler {
    * @returns A new queue.
    * @throws {TypeError} If an option has the wrong type, or is not one of these options.
    *
-   * @example
+   * @example A queue on a scheduler of its own
    * ```ts
    * import { Scheduler, sync } from "@desync/desync/scheduler";
    * import assert from "node:assert/strict";
@@ -193,7 +327,7 @@ export class Scheduler {
    *
    * @returns How many jobs started.
    *
-   * @example
+   * @example Stepping background work in manual mode
    * ```ts
    * import { Scheduler } from "@desync/desync";
    * import { desync } from "@desync/desync/scheduler";
@@ -222,7 +356,7 @@ export class Scheduler {
    *
    * @returns A promise that resolves when the scheduler is idle.
    *
-   * @example
+   * @example Settling everything in a test
    * ```ts
    * import { Desync, Scheduler } from "@desync/desync";
    * import assert from "node:assert/strict";
@@ -252,7 +386,11 @@ export class Scheduler {
     return { maxConcurrency: core.maxConcurrency, inFlight: core.inFlight, manual: this.manual };
   }
 
-  /** Custom output for Deno's `inspect`. */
+  /**
+   * Custom output for Deno's `inspect`.
+   *
+   * @ignore
+   */
   [DENO_INSPECT](
     inspect: (value: unknown, options?: unknown) => string,
     options?: unknown,
@@ -260,7 +398,11 @@ export class Scheduler {
     return inspectAs("Scheduler", this.#fields(), inspect, options);
   }
 
-  /** Custom output for Node's `util.inspect`. */
+  /**
+   * Custom output for Node's `util.inspect`.
+   *
+   * @ignore
+   */
   [NODE_INSPECT](
     _depth: number,
     options: unknown,
@@ -278,7 +420,7 @@ let globalScheduler: Scheduler | undefined;
  *
  * @returns The global scheduler.
  *
- * @example
+ * @example The same scheduler every time
  * ```ts
  * import { scheduler } from "@desync/desync/scheduler";
  * import assert from "node:assert/strict";
@@ -316,7 +458,7 @@ export function globalSchedulerCore(): SchedulerCore {
  * @returns A new queue.
  * @throws {TypeError} If an option has the wrong type, or is not one of these options.
  *
- * @example
+ * @example A queue on the global scheduler
  * ```ts
  * import { queue, sync } from "@desync/desync/scheduler";
  * import assert from "node:assert/strict";
