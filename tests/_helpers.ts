@@ -23,6 +23,12 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Busy-waits, so that jobs take real time and use up the scheduler's time budget. */
+export function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* work */ }
+}
+
 /** Lets every pending microtask (and the ones they queue) run. */
 export async function flushMicrotasks(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();

@@ -1,12 +1,15 @@
 // Copyright 2026 the desync authors. MIT license.
 // Bad input, table-driven: every public function, method, constructor,
 // setter and option, called with wrong types, out-of-range numbers,
-// non-functions, non-signals, closed objects, foreign queues and things that
-// are not Desyncs or JobQueues. Each call must fail synchronously, at the call
-// site, with a named error whose message names the method and the argument,
-// schedule nothing, and leave the object usable. Already-aborted signals are
-// not bad input: the call succeeds and its promise rejects with
-// `signal.reason` (the job never runs), as documented.
+// non-functions, non-signals, unknown option keys, a signal where the options
+// belong, closed objects and things that are not Desyncs, JobQueues or
+// Schedulers. Each call must fail synchronously, at the call site, with a
+// named error whose message names the method and the argument and says what
+// was expected (and what it got), schedule nothing, and leave the objects
+// usable; a failed setter keeps the old value. Focused tests below cover what
+// does not fit the table: the exact description of the bad value, unbound
+// methods, wrong receivers and classes that cannot be constructed directly.
+// Already-aborted signals are not bad input: see abort_test.ts.
 
 import assert from "node:assert/strict";
 import {
@@ -22,7 +25,7 @@ import {
   transform,
 } from "../mod.ts";
 import * as S from "../scheduler.ts";
-import { collect, flushMicrotasks, nextMacrotask, streamFrom } from "./_helpers.ts";
+import { flushMicrotasks, nextMacrotask } from "./_helpers.ts";
 
 type ErrorClass = typeof TypeError | typeof RangeError | typeof ClosedError;
 
@@ -35,12 +38,16 @@ interface Row {
   method: string;
   /** The argument as the message must name it, in quotes; null for ClosedError. */
   arg: string | null;
+  /** What the message must also say: what was expected (for ClosedError: what is closed). */
+  says: string;
 }
 
 /** A job that must never run: every row checks that nothing was scheduled. */
 let ran = 0;
 const job = () => void ran++;
 const afterJob = (_a: unknown, _b?: unknown) => void ran++;
+/** The error handler set before the table runs; failed setters must keep it. */
+const keep = () => {};
 
 function show(value: unknown): string {
   if (typeof value === "symbol" || typeof value === "bigint") {
@@ -106,16 +113,27 @@ const notThenables: unknown[] = [
   () => {},
 ];
 /** Numbers out of range for a back-pressure (RangeError); `Infinity` is allowed (no limit). */
-const badBackpressureNumbers: unknown[] = [0, -1, 1.5, NaN, -Infinity];
+const badBackpressureNumbers: number[] = [0, -1, 1.5, NaN, -Infinity];
 /** Not numbers at all (TypeError). */
 const notNumbers: unknown[] = ["2", null, true, 2n, {}];
 
+/** What a message says about a bad options bag: a signal passed in its place, or a non-object. */
+function optionsSays(bad: unknown): string {
+  return bad instanceof AbortSignal
+    ? '"options" is an AbortSignal'
+    : '"options" must be an object, got ';
+}
+const FUNCTION = "must be a function, got ";
+const SIGNAL = '"options.signal" must be an AbortSignal, got ';
+const CONCURRENCY = "must be a non-negative integer or Infinity, got ";
+const COUNT = '"options.backpressure" must be a positive integer or Infinity, got ';
+
 Deno.test("bad input fails at the call site with a named error naming method and argument", async (t) => {
-  const sched = new Scheduler();
-  const other = new Scheduler();
-  const data = new Desync<number>(0, { scheduler: sched });
-  const q = sched.queue();
-  const foreign = other.queue();
+  // Set to other values than the defaults, so that a failed setter resetting
+  // them would show.
+  const sched = new Scheduler({ maxConcurrency: 2, onError: keep });
+  const data = new Desync<number>(0, { scheduler: sched, onError: keep });
+  const q = sched.queue({ onError: keep });
   const fakeQueue = Object.create(JobQueue.prototype) as JobQueue;
   const fakeDesync = Object.create(Desync.prototype) as Desync<number>;
   const fakeScheduler = Object.create(Scheduler.prototype) as Scheduler;
@@ -140,9 +158,10 @@ Deno.test("bad input fails at the call site with a named error naming method and
     error: ErrorClass,
     method: string,
     arg: string | null,
-  ) => rows.push({ label, call, error, method, arg });
+    says: string,
+  ) => rows.push({ label, call, error, method, arg, says });
 
-  // --- the Desync's scheduling methods
+  // --- the Desync's scheduling methods, and the free functions on a queue
   type Scheduling = [string, (fn: unknown, options?: unknown) => unknown];
   const desyncMethods: Scheduling[] = [
     ["desync", (fn, o) => data.desync(fn as never, o as never)],
@@ -165,6 +184,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
           TypeError,
           method,
           "job",
+          `"job" ${FUNCTION}`,
         );
       }
       for (const bad of notOptions) {
@@ -174,6 +194,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
           TypeError,
           method,
           "options",
+          optionsSays(bad),
         );
       }
       for (const bad of notSignals) {
@@ -183,6 +204,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
           TypeError,
           method,
           "options.signal",
+          SIGNAL,
         );
       }
       // Misspelled keys and other libraries' options are not silently ignored.
@@ -193,35 +215,48 @@ Deno.test("bad input fails at the call site with a named error naming method and
           TypeError,
           method,
           key,
+          `unknown option "${key}"`,
         );
       }
     }
   }
   for (const bad of notFunctions) {
-    add(`Desync sync(${show(bad)})`, () => data.sync(bad as never), TypeError, "sync", "job");
+    const says = `"job" ${FUNCTION}`;
+    add(`Desync sync(${show(bad)})`, () => data.sync(bad as never), TypeError, "sync", "job", says);
     add(
       `Desync trySync(${show(bad)})`,
       () => data.trySync(bad as never),
       TypeError,
       "trySync",
       "job",
+      says,
     );
-    add(`free sync(q, ${show(bad)})`, () => S.sync(q, bad as never), TypeError, "sync", "job");
+    add(
+      `free sync(q, ${show(bad)})`,
+      () => S.sync(q, bad as never),
+      TypeError,
+      "sync",
+      "job",
+      says,
+    );
     add(
       `free trySync(q, ${show(bad)})`,
       () => S.trySync(q, bad as never),
       TypeError,
       "trySync",
       "job",
+      says,
     );
   }
   for (const bad of notThenables) {
+    const says = '"promise" must be a promise or thenable, got ';
     add(
       `Desync after(${show(bad)}, job)`,
       () => data.after(bad as never, afterJob),
       TypeError,
       "after",
       "promise",
+      says,
     );
     add(
       `free after(q, ${show(bad)}, job)`,
@@ -229,6 +264,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "after",
       "promise",
+      says,
     );
   }
   for (const bad of notOptions) {
@@ -238,6 +274,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "suspend",
       "options",
+      optionsSays(bad),
     );
     add(
       `free suspend(q, ${show(bad)})`,
@@ -245,6 +282,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "suspend",
       "options",
+      optionsSays(bad),
     );
   }
   for (const bad of notSignals) {
@@ -255,6 +293,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "suspend",
       "options.signal",
+      SIGNAL,
     );
     add(
       `free suspend(q, { signal: ${show(bad)} })`,
@@ -262,10 +301,11 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "suspend",
       "options.signal",
+      SIGNAL,
     );
   }
 
-  // --- queues: not a queue
+  // --- free functions: not a queue
   const queueCalls: [string, (queue: unknown) => unknown][] = [
     ["desync", (x) => S.desync(x as never, job)],
     ["sync", (x) => S.sync(x as never, job)],
@@ -277,11 +317,18 @@ Deno.test("bad input fails at the call site with a named error naming method and
   ];
   for (const [method, free] of queueCalls) {
     for (const bad of notQueues) {
-      add(`free ${method}(${show(bad)}, …)`, () => free(bad), TypeError, method, "queue");
+      add(
+        `free ${method}(${show(bad)}, …)`,
+        () => free(bad),
+        TypeError,
+        method,
+        "queue",
+        '"queue" must be a JobQueue',
+      );
     }
   }
 
-  // --- constructors, setters and options
+  // --- constructors, queue(), setters and options
   for (const bad of notOptions) {
     add(
       `new Desync(0, ${show(bad)})`,
@@ -289,6 +336,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "new Desync",
       "options",
+      optionsSays(bad),
     );
     add(
       `new Scheduler(${show(bad)})`,
@@ -296,6 +344,23 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "new Scheduler",
       "options",
+      optionsSays(bad),
+    );
+    add(
+      `queue(${show(bad)})`,
+      () => S.queue(bad as never),
+      TypeError,
+      "queue",
+      "options",
+      optionsSays(bad),
+    );
+    add(
+      `scheduler.queue(${show(bad)})`,
+      () => sched.queue(bad as never),
+      TypeError,
+      "queue",
+      "options",
+      optionsSays(bad),
     );
   }
   for (const bad of notSchedulers) {
@@ -305,16 +370,20 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "new Desync",
       "options.scheduler",
+      '"options.scheduler" must be a Scheduler',
     );
   }
   for (const bad of notFunctions) {
     if (bad === undefined) continue; // undefined means "no handler"
+    const option = `"options.onError" ${FUNCTION}`;
+    const handler = `"handler" ${FUNCTION}`;
     add(
       `new Desync(0, { onError: ${show(bad)} })`,
       () => new Desync(0, { onError: bad as never }),
       TypeError,
       "new Desync",
       "options.onError",
+      option,
     );
     add(
       `new Scheduler({ onError: ${show(bad)} })`,
@@ -322,6 +391,15 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "new Scheduler",
       "options.onError",
+      option,
+    );
+    add(
+      `queue({ onError: ${show(bad)} })`,
+      () => S.queue({ onError: bad as never }),
+      TypeError,
+      "queue",
+      "options.onError",
+      option,
     );
     add(
       `desync.onError = ${show(bad)}`,
@@ -329,6 +407,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "onError",
       "handler",
+      handler,
     );
     add(
       `scheduler.onError = ${show(bad)}`,
@@ -336,15 +415,26 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "onError",
       "handler",
+      handler,
+    );
+    add(
+      `queue.onError = ${show(bad)}`,
+      () => (q.onError = bad as never),
+      TypeError,
+      "onError",
+      "handler",
+      handler,
     );
   }
   for (const key of ["onErorr", "concurrency", "signal"]) {
+    const says = `unknown option "${key}"`;
     add(
       `new Desync(0, { ${key}: … })`,
       () => new Desync(0, { [key]: () => {} }),
       TypeError,
       "new Desync",
       key,
+      says,
     );
     add(
       `new Scheduler({ ${key}: … })`,
@@ -352,7 +442,9 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "new Scheduler",
       key,
+      says,
     );
+    add(`queue({ ${key}: … })`, () => S.queue({ [key]: () => {} }), TypeError, "queue", key, says);
   }
   for (const bad of [-1, -2, 1.5, 0.1, -Infinity, -0.5, NaN]) {
     add(
@@ -361,6 +453,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       RangeError,
       "new Scheduler",
       "options.maxConcurrency",
+      `"options.maxConcurrency" ${CONCURRENCY}number ${bad}`,
     );
     add(
       `scheduler.maxConcurrency = ${bad}`,
@@ -368,6 +461,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       RangeError,
       "maxConcurrency",
       "maxConcurrency",
+      `"maxConcurrency" ${CONCURRENCY}number ${bad}`,
     );
   }
   for (const bad of ["2", null, true, 2n, {}, Symbol("n")]) {
@@ -377,6 +471,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "new Scheduler",
       "options.maxConcurrency",
+      `"options.maxConcurrency" ${CONCURRENCY}`,
     );
     add(
       `scheduler.maxConcurrency = ${show(bad)}`,
@@ -384,45 +479,34 @@ Deno.test("bad input fails at the call site with a named error naming method and
       TypeError,
       "maxConcurrency",
       "maxConcurrency",
+      `"maxConcurrency" ${CONCURRENCY}`,
     );
   }
 
   // --- pipes
   const source = () => [1, 2];
-  // [method, call, takes a desync argument, takes a source]
+  // [method, call, takes a source]
   type PipeCall = [
     string,
     (d: unknown, src: unknown, fn: unknown, o?: unknown) => unknown,
     boolean,
-    boolean,
   ];
   const pipeCalls: PipeCall[] = [
-    [
-      "pipeIn",
-      (d, src, fn, o) => pipeIn(d as never, src as never, fn as never, o as never),
-      true,
-      true,
-    ],
-    [
-      "pipe",
-      (d, src, fn, o) => pipe(d as never, src as never, fn as never, o as never),
-      true,
-      true,
-    ],
-    ["sink", (d, _src, fn, o) => sink(d as never, fn as never, o as never), true, false],
-    ["transform", (d, _src, fn, o) => transform(d as never, fn as never, o as never), true, false],
+    ["pipeIn", (d, src, fn, o) => pipeIn(d as never, src as never, fn as never, o as never), true],
+    ["pipe", (d, src, fn, o) => pipe(d as never, src as never, fn as never, o as never), true],
+    ["sink", (d, _src, fn, o) => sink(d as never, fn as never, o as never), false],
+    ["transform", (d, _src, fn, o) => transform(d as never, fn as never, o as never), false],
   ];
-  for (const [method, call, hasDesync, hasSource] of pipeCalls) {
-    if (hasDesync) {
-      for (const bad of notDesyncs) {
-        add(
-          `${method}(${show(bad)}, …)`,
-          () => call(bad, source(), job),
-          TypeError,
-          method,
-          "desync",
-        );
-      }
+  for (const [method, call, hasSource] of pipeCalls) {
+    for (const bad of notDesyncs) {
+      add(
+        `${method}(${show(bad)}, …)`,
+        () => call(bad, source(), job),
+        TypeError,
+        method,
+        "desync",
+        '"desync" must be a Desync',
+      );
     }
     for (const bad of notFunctions) {
       add(
@@ -431,6 +515,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
         TypeError,
         method,
         "process",
+        `"process" ${FUNCTION}`,
       );
     }
     for (const bad of notOptions) {
@@ -440,6 +525,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
         TypeError,
         method,
         "options",
+        optionsSays(bad),
       );
     }
     for (const bad of notSignals) {
@@ -449,6 +535,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
         TypeError,
         method,
         "options.signal",
+        SIGNAL,
       );
     }
     for (const bad of badBackpressureNumbers) {
@@ -458,6 +545,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
         RangeError,
         method,
         "options.backpressure",
+        `${COUNT}number ${bad}`,
       );
     }
     for (const bad of notNumbers) {
@@ -467,6 +555,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
         TypeError,
         method,
         "options.backpressure",
+        COUNT,
       );
     }
     for (const key of ["sginal", "backPressure", "highWaterMark"]) {
@@ -476,6 +565,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
         TypeError,
         method,
         key,
+        `unknown option "${key}"`,
       );
     }
     if (hasSource) {
@@ -486,6 +576,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
           TypeError,
           method,
           "source",
+          '"source" must be a ReadableStream, an AsyncIterable or an Iterable, got ',
         );
       }
       add(
@@ -498,6 +589,7 @@ Deno.test("bad input fails at the call site with a named error naming method and
         TypeError,
         method,
         "source",
+        '"source" cannot be read',
       );
     }
   }
@@ -508,28 +600,35 @@ Deno.test("bad input fails at the call site with a named error naming method and
   const closedQueue = closedSched.queue();
   await closedData.close();
   await closedQueue.close();
-  const closedCalls: [string, () => unknown][] = [
-    ["desync", () => closedData.desync(job)],
-    ["sync", () => closedData.sync(job)],
-    ["trySync", () => closedData.trySync(job)],
-    ["futureSync", () => closedData.futureSync(job)],
-    ["futureDesync", () => closedData.futureDesync(job)],
-    ["after", () => closedData.after(resolved, afterJob)],
-    ["suspend", () => closedData.suspend()],
-    ["pipeIn", () => pipeIn(closedData, source(), job)],
-    ["pipe", () => pipe(closedData, source(), job)],
-    ["sink", () => sink(closedData, job)],
-    ["transform", () => transform(closedData, job)],
-    ["desync", () => S.desync(closedQueue, job)],
-    ["sync", () => S.sync(closedQueue, job)],
-    ["trySync", () => S.trySync(closedQueue, job)],
-    ["futureSync", () => S.futureSync(closedQueue, job)],
-    ["futureDesync", () => S.futureDesync(closedQueue, job)],
-    ["after", () => S.after(closedQueue, resolved, afterJob)],
-    ["suspend", () => S.suspend(closedQueue)],
+  const closedCalls: [string, string, () => unknown][] = [
+    ["desync", "Desync", () => closedData.desync(job)],
+    ["sync", "Desync", () => closedData.sync(job)],
+    ["trySync", "Desync", () => closedData.trySync(job)],
+    ["futureSync", "Desync", () => closedData.futureSync(job)],
+    ["futureDesync", "Desync", () => closedData.futureDesync(job)],
+    ["after", "Desync", () => closedData.after(resolved, afterJob)],
+    ["suspend", "Desync", () => closedData.suspend()],
+    ["pipeIn", "Desync", () => pipeIn(closedData, source(), job)],
+    ["pipe", "Desync", () => pipe(closedData, source(), job)],
+    ["sink", "Desync", () => sink(closedData, job)],
+    ["transform", "Desync", () => transform(closedData, job)],
+    ["desync", "JobQueue", () => S.desync(closedQueue, job)],
+    ["sync", "JobQueue", () => S.sync(closedQueue, job)],
+    ["trySync", "JobQueue", () => S.trySync(closedQueue, job)],
+    ["futureSync", "JobQueue", () => S.futureSync(closedQueue, job)],
+    ["futureDesync", "JobQueue", () => S.futureDesync(closedQueue, job)],
+    ["after", "JobQueue", () => S.after(closedQueue, resolved, afterJob)],
+    ["suspend", "JobQueue", () => S.suspend(closedQueue)],
   ];
-  for (const [method, call] of closedCalls) {
-    add(`${method} on a closed object`, call, ClosedError, method, null);
+  for (const [method, what, call] of closedCalls) {
+    add(
+      `${method} on a closed ${what}`,
+      call,
+      ClosedError,
+      method,
+      null,
+      `the ${what} is closed`,
+    );
   }
 
   // --- run the table
@@ -570,6 +669,8 @@ Deno.test("bad input fails at the call site with a named error naming method and
       failures.push(
         `${row.label}: the message does not name the argument "${row.arg}": ${message}`,
       );
+    } else if (!message.includes(row.says)) {
+      failures.push(`${row.label}: the message does not say '${row.says}': ${message}`);
     }
     // Nothing was scheduled, and the objects are still usable.
     if (data.queued !== queuedBefore[0] || q.queued !== queuedBefore[1]) {
@@ -585,11 +686,10 @@ Deno.test("bad input fails at the call site with a named error naming method and
   await flushMicrotasks();
   await nextMacrotask();
   if (ran > 0) failures.push(`${ran} job(s) ran although every call failed`);
-  assert.equal(sched.maxConcurrency, Infinity, "failed setters keep the old value");
-  assert.equal(sched.onError, undefined);
-  assert.equal(data.onError, undefined);
-  assert.equal(foreign.queued, 0);
-  assert.equal(S.sync(foreign, () => "usable"), "usable");
+  assert.equal(sched.maxConcurrency, 2, "failed setters keep the old value");
+  assert.equal(sched.onError, keep);
+  assert.equal(data.onError, keep);
+  assert.equal(q.onError, keep);
   console.log(
     `bad input: ${rows.length} bad calls tried, ${
       rows.length - failures.length
@@ -606,92 +706,23 @@ Deno.test("bad input fails at the call site with a named error naming method and
   await q.close();
 });
 
-Deno.test("already-aborted signals: the call succeeds, its promise rejects with signal.reason, the job never runs", async () => {
-  const sched = new Scheduler();
-  const errors: unknown[] = [];
-  const data = new Desync<string[]>([], { scheduler: sched, onError: (e) => errors.push(e) });
-  const q = sched.queue();
-  let calls = 0;
-  const duck = (reason: unknown) =>
-    ({
-      aborted: true,
-      reason,
-      addEventListener() {},
-      removeEventListener() {},
-    }) as unknown as AbortSignal;
-  const signals = [
-    () => AbortSignal.abort(new Error("reason")),
-    () => AbortSignal.abort(), // a DOMException AbortError
-    () => AbortSignal.abort("a string reason"),
-    () => duck(new Error("signal from another realm")),
-  ];
-  const noted = (ran: () => void) => {
-    ran();
-    calls++;
-  };
-  for (const make of signals) {
-    const cases: [string, (signal: AbortSignal) => unknown][] = [
-      ["Desync futureSync", (signal) => data.futureSync(() => noted(() => {}), { signal })],
-      ["Desync futureDesync", (signal) => data.futureDesync(() => noted(() => {}), { signal })],
-      [
-        "Desync after",
-        (signal) => data.after(Promise.resolve(1), () => noted(() => {}), { signal }),
-      ],
-      ["Desync suspend", (signal) => data.suspend({ signal })],
-      ["free futureSync", (signal) => S.futureSync(q, () => noted(() => {}), { signal })],
-      ["free futureDesync", (signal) => S.futureDesync(q, () => noted(() => {}), { signal })],
-      ["free after", (signal) => S.after(q, Promise.resolve(1), () => noted(() => {}), { signal })],
-      ["free suspend", (signal) => S.suspend(q, { signal })],
-      ["pipeIn", (signal) => pipeIn(data, ["x"], () => noted(() => {}), { signal })],
-      ["pipe", (signal) => collect(pipe(data, ["x"], () => noted(() => {}), { signal }))],
-      [
-        "sink",
-        (signal) => streamFrom(["x"]).pipeTo(sink(data, () => noted(() => {}), { signal })),
-      ],
-      [
-        "transform",
-        (signal) =>
-          collect(
-            streamFrom(["x"]).pipeThrough(
-              transform(data, () => noted(() => {}), { signal }),
-            ),
-          ),
-      ],
-    ];
-    for (const [label, call] of cases) {
-      const signal = make();
-      let result: unknown;
-      assert.doesNotThrow(() => void (result = call(signal)), `${label}: must not throw`);
-      assert.equal(
-        typeof (result as PromiseLike<unknown>).then,
-        "function",
-        `${label}: returns a promise`,
-      );
-      await assert.rejects(
-        Promise.resolve(result as PromiseLike<unknown>),
-        (error: unknown) => {
-          assert.equal(error, signal.reason, `${label}: rejects with signal.reason`);
-          return true;
-        },
-      );
-      assert.equal(data.queued, 0, `${label}: nothing stays queued`);
-      assert.equal(q.queued, 0, `${label}: nothing stays queued`);
-    }
-    // desync() has no promise: the job is dropped silently.
-    assert.equal(data.desync(() => noted(() => {}), { signal: make() }), undefined);
-    assert.equal(S.desync(q, () => noted(() => {}), { signal: make() }), undefined);
-    assert.equal(data.queued, 0);
-    assert.equal(q.queued, 0);
-  }
-  await sched.runUntilIdle();
-  await nextMacrotask();
-  assert.equal(calls, 0, "no job and no pipe item ran");
-  assert.deepEqual(errors, [], "an abort is not reported as an error");
-  assert.equal(data.sync((d) => d.value.length), 0, "still usable");
-  console.log(
-    `already-aborted signals: ${signals.length * 19} calls, each rejected with its signal's reason`,
+// Regression (review): new Scheduler() option errors named no method, a null
+// backpressure was taken for the default, and bad values were not described
+// with their type. (The table checks method, argument and expectation; this
+// checks the whole message.)
+Deno.test("option errors name the method, and null is not taken for the default", () => {
+  assert.throws(
+    () => new Scheduler({ maxConcurrency: null as never }),
+    /^TypeError: new Scheduler\(\): "options.maxConcurrency" must be a non-negative integer or Infinity, got null$/,
   );
-  await data.close();
+  assert.throws(
+    () => pipeIn(new Desync(0), [], () => {}, { backpressure: null as never }),
+    /^TypeError: pipeIn\(\): "options.backpressure" must be a positive integer or Infinity, got null$/,
+  );
+  assert.throws(
+    () => pipeIn(new Desync(0), [], () => {}, { backpressure: "2" as never }),
+    /got a string \("2"\)$/,
+  );
 });
 
 Deno.test("a method taken off its Desync names itself in its error", () => {
@@ -732,20 +763,6 @@ Deno.test("SchedulerFuture, QueueResumer and JobQueue cannot be constructed dire
         error.message.startsWith(`${name} cannot be constructed directly`),
     );
   }
-});
-
-Deno.test("a pipe with backpressure: Infinity takes every item at once", async () => {
-  const data = new Desync<number[]>([]);
-  let pulled = 0;
-  const source = {
-    *[Symbol.iterator]() {
-      for (let i = 0; i < 1000; i++) yield ++pulled;
-    },
-  };
-  const results = pipe(data, source, (d, item) => d.value.push(item), { backpressure: Infinity });
-  await flushMicrotasks();
-  assert.equal(pulled, 1000, "no limit: the whole synchronous source was taken");
-  assert.equal((await collect(results)).length, 1000);
 });
 
 Deno.test("a method called on something that is not its object throws a TypeError", () => {

@@ -1,8 +1,10 @@
 // Copyright 2026 the desync authors. MIT license.
-// close() and `await using`: drain everything scheduled, then refuse new work.
+// close() and `await using`: drain everything scheduled (async jobs,
+// suspensions, work started by error handlers), then refuse new work with
+// ClosedError; in manual mode close() drives the queue itself.
 
 import assert from "node:assert/strict";
-import { ClosedError, Desync, Scheduler } from "../mod.ts";
+import { ClosedError, Desync, Scheduler, WouldBlockError } from "../mod.ts";
 import { desync, futureSync, queue } from "../scheduler.ts";
 import { deferred, delay, errorSink } from "./_helpers.ts";
 
@@ -62,6 +64,39 @@ Deno.test("a closing object refuses follow-up work scheduled by its remaining jo
   await data.close();
   assert.equal(errors.length, 1);
   assert.ok(errors[0] instanceof ClosedError);
+});
+
+// Regression (review): an onError that started the next job let close()
+// resolve while that job still ran; error handlers now run in a fresh
+// microtask, never inside a state change.
+Deno.test("an error handler that starts the next job does not let close() resolve early", async () => {
+  const events: string[] = [];
+  const data = new Desync(0, {
+    onError: () => {
+      try {
+        futureB.sync(); // declared below; the handler runs later
+      } catch (error) {
+        events.push((error as Error).name);
+      }
+    },
+  });
+  data.desync(async () => {
+    await delay(2);
+    throw new Error("A failed");
+  });
+  const gate = deferred();
+  const futureB = data.futureDesync(async () => {
+    events.push("B started");
+    await gate.promise;
+    events.push("B finished");
+  });
+  let closed = false;
+  const closing = data.close().then(() => (closed = true));
+  await delay(10);
+  assert.equal(closed, false, "B is still running");
+  gate.resolve();
+  await closing;
+  assert.deepEqual(events, ["B started", WouldBlockError.name, "B finished"]);
 });
 
 Deno.test("close waits for a suspension to be resumed", async () => {

@@ -1,7 +1,9 @@
 // Copyright 2026 the desync authors. MIT license.
 // Error routing: a job's error goes to whoever can observe it; errors of
-// fire-and-forget jobs go to an error handler (the Desync's, else the
-// scheduler's, else reportError), exactly once, and the queue carries on.
+// fire-and-forget and detached jobs go to an error handler (the Desync's,
+// else the scheduler's, else reportError), exactly once, never from inside
+// another job or sync call, and the queue carries on. Reporting never throws,
+// whatever was thrown (or returned as a broken thenable).
 
 import assert from "node:assert/strict";
 import { Desync, DesyncError, Scheduler } from "../mod.ts";
@@ -116,6 +118,21 @@ Deno.test("a throwing handler does not hide either error: both reach reportError
   assert.deepEqual(reported.map((e) => (e as Error).message), ["original", "handler broke"]);
 });
 
+// Regression (review): error handlers ran inside a queue's state change and
+// could reorder sync calls; they now run in a fresh microtask.
+Deno.test("an error handler never runs inside another sync call on the same object", () => {
+  const order: string[] = [];
+  const data: Desync<number> = new Desync(0, {
+    onError: () => void data.sync(() => order.push("handler's sync job")),
+  });
+  data.desync(() => {
+    throw new Error("x");
+  });
+  data.desync(() => void order.push("queued job 2"));
+  data.sync(() => order.push("outer sync job"));
+  assert.deepEqual(order, ["queued job 2", "outer sync job"]);
+});
+
 Deno.test("reporting never throws: non-Error values are reported as DesyncErrors that say what failed", async () => {
   const symbol = Symbol("odd");
   const { proxy: revoked, revoke } = Proxy.revocable({}, {});
@@ -170,6 +187,25 @@ Deno.test("reporting never throws: non-Error values are reported as DesyncErrors
   assert.equal(data.sync((n) => n.value), 0);
 });
 
+// Regression (review): a throwing `then` getter on a job's result escaped the
+// job's try and left the queue RUNNING.
+Deno.test("a job result whose then getter throws is the job's error, and the queue stays usable", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  const hostile = {
+    get then() {
+      throw new Error("then getter");
+    },
+  };
+  assert.throws(() => data.sync(() => hostile), /then getter/);
+  await assert.rejects(data.futureSync(() => hostile), /then getter/);
+  data.desync(() => hostile as never);
+  assert.equal(await data.futureSync((n) => ++n.value), 1);
+  assert.equal(data.running, false);
+  await data.close();
+  assert.deepEqual(errors.map((e) => (e as Error).message), ["then getter"]);
+});
+
 Deno.test("futureSync errors reject its promise and never reach the handler", async () => {
   const { errors, handler } = errorSink();
   const data = new Desync(0, { onError: handler });
@@ -207,6 +243,34 @@ Deno.test("a detached future's error goes to the handler, with no unhandled reje
   }
   assert.deepEqual(errors.map((e) => (e as Error).message), ["detached failure", "input failed"]);
   assert.deepEqual(unhandled, []);
+});
+
+// Regression (review): detached futures report through the same path as other
+// jobs, exactly once, however often detach() is called.
+Deno.test("detach() twice reports a failure once", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  const future = data.futureDesync(() => {
+    throw new Error("once");
+  });
+  future.detach();
+  future.detach();
+  await data.close();
+  assert.deepEqual(errors.map((e) => (e as Error).message), ["once"]);
+});
+
+// Regression (review): detached futures report through the same path as other
+// jobs, also when detached after their job failed.
+Deno.test("detach() after the job already failed still reports it", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  const future = data.futureDesync(() => {
+    throw new Error("early");
+  });
+  await data.futureDesync(() => {}); // the failing job has run
+  future.detach();
+  await flushMicrotasks();
+  assert.deepEqual(errors.map((e) => (e as Error).message), ["early"]);
 });
 
 Deno.test("a failed future that nobody awaits or detaches raises an unhandled rejection", async () => {

@@ -1,6 +1,7 @@
 // Copyright 2026 the desync authors. MIT license.
-// Introspection (queued, running, suspended, closed) and readable inspect
-// output in Deno and through node:util.
+// Introspection: queued, running, suspended and closed over an object's life,
+// SchedulerFuture.done and QueueResumer.resumed, and readable inspect output
+// in Deno and through node:util.
 
 import assert from "node:assert/strict";
 import { inspect as nodeInspect } from "node:util";

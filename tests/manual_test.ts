@@ -1,11 +1,13 @@
 // Copyright 2026 the desync authors. MIT license.
 // Manual mode (maxConcurrency 0, Rust's zero-thread scheduler): nothing runs
-// in the background; queues advance only when something pulls them.
+// in the background; queues advance only when something pulls them (a waiting
+// caller, runReady, runUntilIdle, close), and the steppers see every queue
+// with work, pulled ones included.
 
 import assert from "node:assert/strict";
 import { Desync, Scheduler } from "../mod.ts";
 import { after, desync, futureDesync, futureSync } from "../scheduler.ts";
-import { deferred, delay, flushMicrotasks, nextMacrotask, withTimeout } from "./_helpers.ts";
+import { deferred, delay, flushMicrotasks, nextMacrotask, spin, withTimeout } from "./_helpers.ts";
 
 function manualPair() {
   const manual = new Scheduler({ maxConcurrency: 0 });
@@ -92,6 +94,50 @@ Deno.test("runUntilIdle runs everything, waiting for async jobs, and resolves wh
   }
   await manual.runUntilIdle();
   for (const o of objects) assert.equal(o.sync((n) => n.value), 2);
+});
+
+// Regression (review): a queue pulled by a waiting caller was not on the ready
+// list, so runReady/runUntilIdle did not see its foreground work.
+Deno.test("runReady sees a queue that a caller waits for, as soon as it is released", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const q = manual.queue();
+  const gate = deferred();
+  const first = futureSync(q, () => gate.promise); // inline: holds q
+  const log: string[] = [];
+  const second = futureSync(q, () => void log.push("foreground")); // queued and pulled
+  desync(q, () => void log.push("background"));
+  gate.resolve();
+  await first;
+  // Right after the release, before the pull's drain: runReady must see both jobs.
+  assert.equal(manual.runReady(), 2);
+  assert.deepEqual(log, ["foreground", "background"]);
+  await second;
+});
+
+// Regression (review): the same finding, seen from runUntilIdle: it returned
+// before foreground work whose drain was a macrotask away.
+Deno.test("runUntilIdle waits for foreground work whose drain is a macrotask away", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const q = manual.queue();
+  for (let i = 0; i < 64; i++) await futureSync(q, () => spin(0.1)); // a window of work
+  let ran = false;
+  let pending: Promise<unknown> | undefined;
+  for (let i = 0; i < 200 && pending === undefined; i++) {
+    let inline = false;
+    const p = futureSync(q, () => {
+      spin(0.1);
+      inline = ran = true;
+    });
+    if (inline) await p;
+    else {
+      ran = false;
+      pending = p; // the window expired: queued and pulled, drained in a macrotask
+    }
+  }
+  assert.ok(pending !== undefined, "the time window should have expired");
+  await manual.runUntilIdle();
+  assert.equal(ran, true, "runUntilIdle returned before the waiting job ran");
+  await pending;
 });
 
 Deno.test("runUntilIdle does not wait for suspended queues", async () => {

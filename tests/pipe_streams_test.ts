@@ -1,5 +1,11 @@
 // Copyright 2026 the desync authors. MIT license.
-// The Web Streams forms of pipes: sink (pipeTo) and transform (pipeThrough).
+// The Web Streams forms of pipes, sink() (pipeTo) and transform()
+// (pipeThrough): order and interleaving with other jobs, back-pressure that
+// counts unread results, and every ending: a source error or an aborted
+// writer is a soft ending (chunks already delivered are processed and
+// readable, then the error), a failing process, a close, a cancelled output or
+// an aborted signal is a hard stop (chunks not yet started are skipped, the
+// running one is told).
 
 import assert from "node:assert/strict";
 import { ClosedError, Desync } from "../mod.ts";

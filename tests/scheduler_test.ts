@@ -1,11 +1,20 @@
 // Copyright 2026 the desync authors. MIT license.
-// The scheduler's event-loop policy: microtask latency, fairness between
-// queues, no starvation of timers, and the concurrency budget.
+// The scheduler's policy: microtask latency, fairness between queues
+// (including queues pulled by a waiting caller), the time budget per window
+// (no starvation of timers, idle time not counted), and the concurrency budget.
+// The event loop's worst-case gaps are measured in event_loop_test.ts.
 
 import assert from "node:assert/strict";
 import { Desync, Scheduler } from "../mod.ts";
 import { desync, futureSync, queue, scheduler } from "../scheduler.ts";
-import { deferred, delay, OverlapDetector, withTimeout } from "./_helpers.ts";
+import {
+  deferred,
+  delay,
+  flushMicrotasks,
+  OverlapDetector,
+  spin,
+  withTimeout,
+} from "./_helpers.ts";
 
 Deno.test("a background job starts within microtasks, before any timer", async () => {
   const data = new Desync(0);
@@ -30,6 +39,23 @@ Deno.test("queues are served fairly: a job on B does not wait for A's whole back
   assert.ok(seen < total / 10, `B's job ran after ${seen} of A's ${total} jobs`);
   await futureSync(a, () => {});
   assert.equal(aDone, total);
+});
+
+// Regression (review): a caller waiting behind a long backlog (futureSync,
+// close) made the drain serve that backlog to the end before any other queue;
+// the drain now alternates one round of pulled and one of background queues.
+Deno.test("a caller waiting behind a backlog does not keep other queues from their turn", async () => {
+  const sched = new Scheduler();
+  const big = sched.queue();
+  const small = sched.queue();
+  const total = 100_000;
+  let done = 0;
+  for (let i = 0; i < total; i++) desync(big, () => void done++);
+  let bigDoneWhenSmallRan = -1;
+  desync(small, () => void (bigDoneWhenSmallRan = done));
+  await futureSync(big, () => {}); // foreground: pulled through the whole backlog
+  await futureSync(small, () => {});
+  assert.ok(bigDoneWhenSmallRan < total / 10, `small ran after ${bigDoneWhenSmallRan} big jobs`);
 });
 
 Deno.test("a long synchronous backlog does not starve timers", async () => {
@@ -90,6 +116,50 @@ Deno.test("a chain of slow awaited jobs also lets timers run", async () => {
   const firedDuringChain = timerFired;
   await timer;
   assert.ok(firedDuringChain, "slow chained jobs starved the timer");
+});
+
+// Regression (review): a time-budget yield during the pull pass stranded the
+// ready list: a queue made ready meanwhile waited until someone pulled it.
+Deno.test("a time-budget yield while serving pulls does not strand queues made ready meanwhile", async () => {
+  const s = new Scheduler();
+  const a = new Desync(0, { scheduler: s });
+  const b = new Desync(0, { scheduler: s });
+  const gate = deferred();
+  a.desync(() => gate.promise); // holds a
+  await delay(1);
+  for (let i = 0; i < 127; i++) a.desync(() => spin(0.1)); // ~13 ms of pulled work
+  const foreground = a.futureSync(() => {
+    b.desync((n) => void n.value++); // b becomes ready while the pull pass runs
+    return "done";
+  });
+  gate.resolve();
+  assert.equal(await foreground, "done");
+  await delay(20);
+  assert.equal(b.queued, 0, "b's background job ran without anyone pulling it");
+});
+
+// Regression (review): idle gaps counted against the time window, so work right
+// after one was deferred; the window now ends when the event loop gets a turn.
+Deno.test("idle time does not count against the time budget", async () => {
+  const s = new Scheduler();
+  const data = new Desync(0, { scheduler: s });
+  for (let i = 0; i < 200; i++) data.desync(() => spin(0.03)); // 6 ms: a window expires
+  await data.futureDesync(() => {});
+  await delay(20); // idle: more than the budget, but no work
+  let ran = 0;
+  for (let i = 0; i < 100; i++) data.desync(() => void ran++);
+  await flushMicrotasks(5);
+  // A fresh window starts with the burst. (Only its start is asserted: on a
+  // loaded machine, preemption may use up even a fresh window mid-burst.)
+  assert.ok(ran > 0, "a burst after an idle gap starts within microtasks");
+  await data.futureSync(() => {});
+  for (let i = 0; i < 200; i++) data.desync(() => spin(0.03));
+  await data.futureSync(() => {});
+  await delay(20);
+  let now = false;
+  const done = data.futureSync(() => void (now = true));
+  assert.equal(now, true, "futureSync on an idle object starts at once after an idle gap");
+  await done;
 });
 
 Deno.test("maxConcurrency bounds how many queues have background async work in flight", async () => {

@@ -1,17 +1,11 @@
 // Copyright 2026 the desync authors. MIT license.
-// sync() and trySync(): synchronous results, inline draining, and the cases
-// where JavaScript cannot wait (WouldBlockError) or would deadlock
-// (ReentrancyError), each leaving nothing half-done or reordered.
+// sync(), trySync() and SchedulerFuture.sync(): synchronous results, inline
+// draining, and the cases where JavaScript cannot wait (WouldBlockError) or
+// would deadlock (ReentrancyError), each leaving nothing half-done or
+// reordered.
 
 import assert from "node:assert/strict";
-import {
-  ClosedError,
-  Desync,
-  ReentrancyError,
-  Scheduler,
-  TrySyncError,
-  WouldBlockError,
-} from "../mod.ts";
+import { Desync, ReentrancyError, Scheduler, TrySyncError, WouldBlockError } from "../mod.ts";
 import { desync, futureSync, queue, sync, trySync } from "../scheduler.ts";
 import { deferred, errorSink } from "./_helpers.ts";
 
@@ -297,13 +291,6 @@ Deno.test("trySync reports busy while an async job is in flight or the queue is 
   assert.equal(data.trySync(() => "idle again"), "idle again");
 });
 
-Deno.test("sync and trySync on a closed object throw ClosedError", async () => {
-  const data = new Desync(0);
-  await data.close();
-  assert.throws(() => data.sync(() => 0), ClosedError);
-  assert.throws(() => data.trySync(() => 0), ClosedError);
-});
-
 Deno.test("free functions: sync drains a raw queue inline; trySync declines when jobs wait", async () => {
   const q = queue();
   const seen: number[] = [];
@@ -320,6 +307,35 @@ Deno.test("sync on a manual-mode queue drains what the background never ran", ()
   data.desync((n) => void n.value++);
   data.desync((n) => void n.value++);
   assert.equal(data.sync((n) => n.value), 2);
+});
+
+// Regression (review): SchedulerFuture.sync() refused for async work queued
+// behind its own job; it now refuses only for async work ahead of it.
+Deno.test("SchedulerFuture.sync ignores async work queued behind its own job", () => {
+  const data = new Desync(0);
+  const future = data.futureDesync((n) => (n.value = 42));
+  data.after(new Promise(() => {}), () => {}).detach(); // async, but after the future
+  assert.equal(future.sync(), 42);
+});
+
+// Regression (review): SchedulerFuture.sync() did not settle the queue as
+// sync() does: an aborted entry stayed behind, and a wakeup was lost.
+Deno.test("SchedulerFuture.sync settles the queue: no stale aborted entry, no lost wakeup", async () => {
+  const manual = new Scheduler({ maxConcurrency: 0 });
+  const data = new Desync(0, { scheduler: manual });
+  const future = data.futureDesync((n) => ++n.value);
+  const controller = new AbortController();
+  data.futureDesync(() => {}, { signal: controller.signal }).catch(() => {});
+  controller.abort();
+  assert.equal(future.sync(), 1);
+  assert.equal(data.queued, 0);
+  assert.equal(data.trySync((n) => n.value), 1, "not busy: only an aborted entry was left");
+
+  const auto = new Desync(0);
+  const first = auto.futureDesync((n) => ++n.value);
+  const background = auto.futureDesync((n) => ++n.value);
+  assert.equal(first.sync(), 1);
+  assert.equal(await background, 2, "the rest of the queue still runs in the background");
 });
 
 Deno.test("sync after a nested desync inside an immediate sync still runs the nested job", async () => {
