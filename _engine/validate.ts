@@ -59,7 +59,12 @@ export function assertOptions(
     throw new TypeError(`${method}(): "options" must be an object, got ${describe(options)}`);
   }
   if (isAbortSignal(options)) {
-    throw new TypeError(`${method}(): "options" is an AbortSignal; pass it as { signal } instead`);
+    throw new TypeError(
+      accepted.includes("signal")
+        ? `${method}(): "options" is an AbortSignal; pass it as { signal } instead`
+        : `${method}(): "options" is an AbortSignal, but ${method}() takes no signal; ` +
+          `accepted options: ${accepted.join(", ")}`,
+    );
   }
   for (const key in options) {
     if (!accepted.includes(key)) throw unknownOption(method, key, accepted);
