@@ -12,7 +12,8 @@ const globals = globalThis as typeof globalThis & {
 /**
  * Runs `callback` in a later macrotask, after timers and I/O had a turn.
  * `setImmediate` (Deno, Node, Bun) is the cheapest; browsers get a
- * `MessageChannel`, which is not clamped like nested `setTimeout(0)`.
+ * `MessageChannel`, which is not clamped like nested `setTimeout(0)`;
+ * workerd without `nodejs_compat` gets `setTimeout(0)`.
  */
 export const scheduleMacrotask: (callback: () => void) => void = (() => {
   const setImmediateFn = globals.setImmediate;
@@ -21,7 +22,12 @@ export const scheduleMacrotask: (callback: () => void) => void = (() => {
       setImmediateFn(callback);
     };
   }
-  if (typeof MessageChannel === "function") {
+  // workerd (Cloudflare Workers) delivers a MessageChannel's message as a
+  // microtask, which gives the event loop no turn at all: measured, a chain
+  // of 200,000 posts never let a 0 ms timer run. Its user agent is documented.
+  const workerd = typeof navigator === "object" &&
+    (navigator as { userAgent?: string } | null)?.userAgent === "Cloudflare-Workers";
+  if (typeof MessageChannel === "function" && !workerd) {
     const channel = new MessageChannel();
     const callbacks: (() => void)[] = [];
     channel.port1.onmessage = () => callbacks.shift()?.();

@@ -43,6 +43,13 @@ const CLOCK_EVERY_MAX = 64;
 const QUICK_MS = 0.1;
 /** How long (ms) work may keep the event loop before yielding to it. */
 const BUDGET_MS = 4;
+/**
+ * Jobs after which a window ends if the clock did not move at all meanwhile:
+ * deployed Cloudflare Workers freeze `performance.now()` during computation,
+ * which would otherwise make a CPU-bound backlog never yield. (A clock that
+ * moves, even coarsened to 100 us as in browsers, moves within 10,000 jobs.)
+ */
+const FROZEN_CLOCK_JOBS = 10_000;
 
 export class SchedulerCore {
   /** The public Scheduler this core belongs to. */
@@ -66,6 +73,8 @@ export class SchedulerCore {
   #lastClockRead = 0;
   /** When the current window of work started; -1 when none has. */
   #windowStart = -1;
+  /** Jobs run since the clock last moved, in this window. */
+  #jobsOnStillClock = 0;
   #windowExpired = false;
   /** The event loop had a full turn since the window started (the probe below fired twice). */
   #loopTurned = false;
@@ -315,6 +324,7 @@ export class SchedulerCore {
     this.#windowExpired = false;
     this.#loopTurned = false;
     this.#ticks = 0;
+    this.#jobsOnStillClock = 0;
     this.#clockEvery = 1; // time the first jobs of a window one by one
     if (!this.#probePending) {
       this.#probePending = true;
@@ -328,6 +338,7 @@ export class SchedulerCore {
    */
   #budgetSpent(): boolean {
     this.#ticks = 0;
+    const jobs = this.#clockEvery; // reads happen every `#clockEvery` jobs
     const now = performance.now();
     const sinceLastRead = now - this.#lastClockRead;
     this.#lastClockRead = now;
@@ -337,6 +348,10 @@ export class SchedulerCore {
       this.#clockEvery *= 2;
     }
     if (now - this.#windowStart >= BUDGET_MS) this.#windowExpired = true;
+    if (sinceLastRead !== 0) this.#jobsOnStillClock = 0;
+    else if ((this.#jobsOnStillClock += jobs) >= FROZEN_CLOCK_JOBS) {
+      this.#windowExpired = true;
+    }
     return this.#windowExpired;
   }
 }
