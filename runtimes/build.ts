@@ -248,7 +248,7 @@ interface PluginBuild {
 }
 
 /** Deno's `npm:name@version/sub` imports, from runtimes/node_modules. */
-function npmSpecifiers() {
+export function npmSpecifiers() {
   return {
     name: "npm-specifiers",
     setup(build: PluginBuild) {
@@ -280,7 +280,7 @@ const BROWSER_SHIMS: Record<string, string> = {
 }`,
 };
 
-function browserNodeModules() {
+export function browserNodeModules() {
   return {
     name: "browser-node-modules",
     setup(build: PluginBuild) {

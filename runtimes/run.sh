@@ -8,6 +8,8 @@
 #                               files, plus a plain bun process for 3 tests
 #   runtimes/run.sh chromium    Debian's chromium-headless-shell, driven by
 #                               playwright-core, one page per test file
+#   runtimes/run.sh workerd     workerd (Cloudflare Workers' runtime) from npm
+#                               (package miniflare), one Worker per test file
 #   runtimes/run.sh typecheck   tsc on a consumer file against the package
 #                               built as npm serves it (consumer/pack.ts),
 #                               moduleResolution bundler and nodenext
@@ -33,6 +35,10 @@ install_npm_tools() {
   echo "::: installing runtimes/package.json's tools (npm ci)"
   # bun and node fetch their binary from a platform package of the npm
   # registry in an install script, allowed by package.json's allowScripts.
+  # workerd's binary is in an optional dependency (@cloudflare/workerd-linux-64)
+  # that npm installs like any package; its install script, which would only
+  # check for that package (fetching it when missing) and hard-link the
+  # binary, stays off (allowScripts). Nothing is downloaded at run time.
   npm ci --prefix $RT --no-audit --no-fund --loglevel=error || return 1
   touch "$stamp"
 }
@@ -138,6 +144,21 @@ run_chromium() {
   return "$status"
 }
 
+run_workerd() {
+  local log status
+  # miniflare needs Node 22 or later: the Node 22 of runtimes/package.json.
+  local node22=$PWD/$RT/node_modules/node/bin
+  echo "::: workerd: driven by miniflare on Node $("$node22/node" --version), one Worker per test file"
+  log=$(mktemp)
+  PATH="$node22:$PATH" timeout "$LIMIT" $BIN/tsx $RT/workerd.ts 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  if ! grep -qE '^workerd: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log"; then
+    summary workerd 0 1 0 1 # it did not get to its own summary line
+  fi
+  rm -f "$log"
+  return "$status"
+}
+
 run_typecheck() {
   local ok=0 config
   echo "::: typecheck: $($BIN/tsc --version), consumer.ts against the package as npm serves it"
@@ -173,10 +194,10 @@ run() {
   if ! "run_$1"; then failed+=("$1"); fi
 }
 case "${1:-}" in
-  node20 | node22 | bun | chromium | typecheck) run "$1" ;;
-  all) for r in node20 node22 bun chromium typecheck; do run "$r"; done ;;
+  node20 | node22 | bun | chromium | workerd | typecheck) run "$1" ;;
+  all) for r in node20 node22 bun chromium workerd typecheck; do run "$r"; done ;;
   *)
-    echo "usage: runtimes/run.sh node20|node22|bun|chromium|typecheck|all" >&2
+    echo "usage: runtimes/run.sh node20|node22|bun|chromium|workerd|typecheck|all" >&2
     exit 2
     ;;
 esac

@@ -33,6 +33,14 @@ export const SKIPS: readonly Skip[] = [
       "done once by Deno; the rules' self-test (the next test in that file) runs everywhere",
   },
   {
+    test:
+      "Durable Object example: plain code double-spends, blockConcurrencyWhile stalls the object, a Desync does neither",
+    when: everywhere,
+    reason: "runs `deno run examples/durable_account/main.ts` (Deno.Command), which drives " +
+      "workerd through miniflare from outside it: a check of the example, done once by Deno; " +
+      "the library itself runs in workerd in the workerd runtime's own run",
+  },
+  {
     test: "node:util inspect shows the same",
     when: (runtime) => runtime.name === "chromium",
     reason: "checks node:util's inspect (Symbol.for('nodejs.util.inspect.custom')), a Node API " +
@@ -59,6 +67,32 @@ export const SKIPS: readonly Skip[] = [
       "(JSC) heapUsed after Bun.gc(true) stays 4.6 to 8.3 MB up, and 10,000 Desyncs x 100 jobs " +
       "alone leave +6.5 MB run from the .ts sources but +0.3 MB run bundled, while the " +
       "WeakRef/FinalizationRegistry test below finds every object collected",
+  },
+  {
+    test: "node:util inspect shows the same",
+    when: (runtime) => runtime.name === "workerd",
+    reason: "checks node:util's inspect (Symbol.for('nodejs.util.inspect.custom')), a Node API " +
+      "that a Worker has only with the nodejs_compat flag, which these runs do not set (they " +
+      "test the library on workerd's own globals)",
+  },
+  {
+    test:
+      /^soak: .* the heap returns to its baseline$|^a drained backlog does not keep its queue's memory$/,
+    when: (runtime) => runtime.name === "workerd",
+    reason: "measures the heap with Deno.memoryUsage() (Node, Bun: process.memoryUsage()); a " +
+      "Worker has no measure of its heap (no process.memoryUsage, no performance.memory); the " +
+      "WeakRef/FinalizationRegistry test of the same file runs, with gc()",
+  },
+  {
+    test: "sink: a failing process errors the stream, and pipeTo cancels its source",
+    when: (runtime) => runtime.name === "workerd",
+    reason:
+      "workerd's pipeTo() fulfils where the Streams standard rejects: when the destination's " +
+      "sink errors it with controller.error() during a write, pipeTo() resolves (workerd " +
+      "1.20260730.1, also with a plain ReadableStream and WritableStream and no desync; Deno " +
+      "and Node reject with the sink's error, as this test expects). The library's part holds " +
+      "there: the source is cancelled with the process's error and only the chunks before it " +
+      "are stored",
   },
   ...[
     "handler precedence: Desync onError, then scheduler onError, then reportError",
