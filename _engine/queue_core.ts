@@ -150,14 +150,14 @@ export class QueueCore extends QueueMachine {
   }
 
   close(): Promise<void> {
-    const state = this.closeState ??= { listeners: null, job: null, promise: null };
-    if (state.promise !== null) return state.promise;
+    const extras = this.extrasMade();
+    if (extras.closePromise !== null) return extras.closePromise;
     this.closed = true;
     const job = new Job(KIND_FUTURE, null, undefined);
-    state.job = job;
-    const promise = state.promise = promiseFor<void>(job);
-    const listeners = state.listeners;
-    state.listeners = null;
+    extras.closeJob = job;
+    const promise = extras.closePromise = promiseFor<void>(job);
+    const listeners = extras.closeListeners;
+    extras.closeListeners = null;
     if (listeners !== null) { for (const listener of listeners) listener(); }
     this.restoreInvariants();
     this.scheduler.pull(this, this.enqueued); // the caller waits: drive it, as Rust's drop syncs

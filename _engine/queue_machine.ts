@@ -113,13 +113,19 @@ let outcome: Outcome = RETURNED;
 
 type Entry = AnyFunction | Job;
 
-/** State that only closing queues (or queues with pipes) need. */
-interface CloseState {
+/**
+ * State that few queues need (closing ones, ones with pipes, jobs following
+ * their own queue's promise under a signal): one lazily made object, so that
+ * an idle queue pays one field for all of it.
+ */
+interface Extras {
   /** Told when close() is called (pipes stop reading then). */
-  listeners: Set<() => void> | null;
+  closeListeners: Set<() => void> | null;
   /** Settles the close() promise once the queue has drained. */
-  job: Job | null;
-  promise: Promise<void> | null;
+  closeJob: Job | null;
+  closePromise: Promise<void> | null;
+  /** Jobs with a signal that returned this queue's own future or close() and follow it. */
+  following: Set<Job> | null;
 }
 
 /**
@@ -157,7 +163,7 @@ export class QueueMachine extends Ring<Entry> {
   /** An `after` job whose input settled: it runs before the ring's next entry. */
   afterReady: Job | null = null;
   closed = false;
-  protected closeState: CloseState | null = null;
+  protected extras: Extras | null = null;
   /** The callbacks that end an async job; one job is in flight at a time, so one pair serves all. */
   #settlers: { ok: (value: unknown) => void; failed: (reason: unknown) => void } | null = null;
 
@@ -198,12 +204,25 @@ export class QueueMachine extends Ring<Entry> {
 
   /** Registers a listener told when close() is called. */
   addCloseListener(listener: () => void): void {
-    const close = this.closeState ??= { listeners: null, job: null, promise: null };
-    (close.listeners ??= new Set()).add(listener);
+    (this.#extras().closeListeners ??= new Set()).add(listener);
   }
 
   removeCloseListener(listener: () => void): void {
-    this.closeState?.listeners?.delete(listener);
+    this.extras?.closeListeners?.delete(listener);
+  }
+
+  /** The extras, made on first use. */
+  protected extrasMade(): Extras {
+    return this.#extras();
+  }
+
+  #extras(): Extras {
+    return this.extras ??= {
+      closeListeners: null,
+      closeJob: null,
+      closePromise: null,
+      following: null,
+    };
   }
 
   /** Whether a job is waiting to start (aborted entries do not count). */
@@ -277,9 +296,9 @@ export class QueueMachine extends Ring<Entry> {
       this.clear(); // only tombstones are left
       this.aborted = 0;
     }
-    const closeJob = this.closeState?.job;
+    const closeJob = this.extras?.closeJob;
     if (closeJob) {
-      this.closeState!.job = null;
+      this.extras!.closeJob = null;
       closeJob.fulfil(undefined);
     }
   }
@@ -358,7 +377,14 @@ export class QueueMachine extends Ring<Entry> {
   }
 
   #runRecord(job: Job, withValue: boolean): void {
-    const result = this.#call(job.fn!, withValue, job.value, job.signal);
+    const signal = job.signal;
+    const result = this.#call(job.fn!, withValue, job.value, signal);
+    // Aborted while its synchronous part ran (a queued job's abort would have
+    // dropped it): its caller is released with the reason now, as when an
+    // abort comes while it is in flight. (A pipe item's signal is the pipe's.)
+    if (signal !== undefined && signal.aborted && job.kind !== KIND_ITEM) {
+      job.cancel(signal.reason);
+    }
     if (outcome === RETURNED) job.fulfil(result);
     else this.#settleBackground(job, result);
   }
@@ -373,10 +399,7 @@ export class QueueMachine extends Ring<Entry> {
         this.#holdAsync(job, result as PromiseLike<unknown>);
         break;
       case FOLLOWS:
-        Promise.resolve(result).then(
-          (value) => job?.fulfil(value),
-          (error) => this.fail(job, error),
-        );
+        this.#follow(job, result as PromiseLike<unknown>);
         break;
       default:
         throw new Error(`unreachable: outcome ${outcome}`);
@@ -395,15 +418,41 @@ export class QueueMachine extends Ring<Entry> {
       // any other error of the job would reach nobody. (Ending with its
       // signal's own reason, as `throwIfAborted()` or `fetch` do, is the
       // cancellation itself.)
-      if (job.cancelled && error !== job.value) {
-        this.scheduler.report(this, error, `A job on a ${this.label}, after its abort,`);
-      }
+      if (job.cancelled && error !== job.value) this.#reportAfterAbort(error);
     } else if (job.isCancellation(error)) {
       job.cancel(error); // a cancellation is never reported
     } else {
       job.fail(error);
       if (job.kind === KIND_PLAIN || job.detached) this.reportFailure(job, error);
     }
+  }
+
+  /** A job whose caller an abort released failed with another error: nobody else can see it. */
+  #reportAfterAbort(error: unknown): void {
+    this.scheduler.report(this, error, `A job on a ${this.label}, after its abort,`);
+  }
+
+  /**
+   * The job returned this queue's own SchedulerFuture or close() promise: it
+   * settles with it, without holding the queue (see `#isOwnPromise`). Under
+   * a signal it is listed, so that an abort releases its caller meanwhile.
+   */
+  #follow(job: Job | null, thenable: PromiseLike<unknown>): void {
+    const signal = job?.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) job!.cancel(signal.reason); // aborted while it ran
+      else (this.#extras().following ??= new Set()).add(job!);
+    }
+    Promise.resolve(thenable).then(
+      (value) => {
+        this.extras?.following?.delete(job!);
+        job?.fulfil(value);
+      },
+      (error) => {
+        this.extras?.following?.delete(job!);
+        this.fail(job, error);
+      },
+    );
   }
 
   /** Reports the error of a fire-and-forget job: a desync() job or a detached future. */
@@ -431,15 +480,23 @@ export class QueueMachine extends Ring<Entry> {
   /** Hands an inline job's classified result to its caller. */
   #inlineResult(result: unknown, promised: boolean, signal?: AbortSignal): unknown {
     const kind = outcome;
-    if (kind === HOLDS) {
-      // The caller gets a promise of the result; the queue is held until it settles.
+    if (kind === HOLDS || (kind === FOLLOWS && signal !== undefined)) {
+      // The caller gets a promise of the result: the queue is held until it
+      // settles, or (its own future or close()) the job follows it.
       const job = new Job(KIND_FUTURE, null, signal);
       const promise = promiseFor<unknown>(job);
       if (signal !== undefined && !signal.aborted) job.watch = watch(signal, this);
-      this.#holdAsync(job, result as PromiseLike<unknown>);
+      if (kind === HOLDS) this.#holdAsync(job, result as PromiseLike<unknown>);
+      else this.#follow(job, result as PromiseLike<unknown>);
+      if (kind === FOLLOWS) this.#restoreAfterInline();
       return promise;
     }
     this.#restoreAfterInline();
+    if (signal !== undefined && signal.aborted) {
+      // Aborted while it ran: released with the reason, as a queued job would be.
+      if (kind === THREW && result !== signal.reason) this.#reportAfterAbort(result);
+      return Promise.reject(signal.reason);
+    }
     if (kind === THREW) {
       if (promised) return Promise.reject(result);
       throw result;
@@ -458,8 +515,7 @@ export class QueueMachine extends Ring<Entry> {
    * holding would deadlock, and no code of the job is pending inside them.
    */
   #isOwnPromise(thenable: unknown): boolean {
-    const close = this.closeState;
-    if (close !== null && thenable === close.promise) return true;
+    if (thenable === this.extras?.closePromise) return true;
     // Native promises (what async jobs return) are never SchedulerFutures.
     if (thenable instanceof Promise) return false;
     const future = asFuture(thenable);
@@ -618,6 +674,14 @@ export class QueueMachine extends Ring<Entry> {
     if (afterReady !== null && afterReady.signal === signal && afterReady.status === PENDING) {
       this.afterReady = null;
       afterReady.cancel(reason);
+    }
+    const following = this.extras?.following;
+    if (following) {
+      for (const job of following) {
+        if (job.signal !== signal) continue;
+        following.delete(job); // (deleting the current entry is safe in a Set's for-of)
+        job.cancel(reason);
+      }
     }
     for (let i = 0; i < this.length; i++) {
       const entry = this.at(i)!;

@@ -3,17 +3,36 @@
 // checks it against a simple reference model:
 //
 // - per target, jobs start in the order they were scheduled (FIFO), and a job
-//   that holds its target (an async job, an `after` waiting for its input, a
-//   suspension) keeps every later job waiting;
+//   that holds its target (an async job, a job that returned another
+//   target's future, an `after` waiting for its input, a suspension) keeps
+//   every later job waiting;
 // - never two jobs of one target in progress at once, across awaits;
 // - every scheduled job runs exactly once, or its promise rejects with the
 //   documented reason (its signal's reason, its input's reason); a call that
 //   throws (ClosedError, ReentrancyError) schedules nothing;
+// - cancellation while running: when a job's signal aborts while the job
+//   holds its target (its promise pending, or aborted during its synchronous
+//   part before it returned a promise), its promise rejects at once with
+//   `signal.reason` — before the job lets its target go — while the job runs
+//   on and keeps its target; what it ends with is dropped, except an error
+//   other than that reason, which goes to the error handler exactly once.
+//   Ending with its own signal's reason is a cancellation, never reported
+//   (also for fire-and-forget `desync` jobs). See SYNC_RUN_ABORT_REJECTS and
+//   FOLLOWING_ABORT_REJECTS for the two cases the library treats otherwise;
 // - every promise handed out settles, once everything is closed and the
 //   manual schedulers are driven;
 // - every fire-and-forget error reaches the right error handler exactly once,
 //   and nothing else reaches any handler, `reportError` or the unhandled
 //   rejection event;
+// - pulls and the budget: foreground work (futureSync, an awaited
+//   SchedulerFuture — by the program or by a job, or returned by a job from
+//   another target —, suspend, close, an after() waiting for a future input
+//   once its turn came) pulls its queue up to it in every mode. Background
+//   work nobody pulled starts only while fewer than `maxConcurrency` queues
+//   of its scheduler have such work in flight (never, in manual mode);
+//   foreground work is not bounded. Once the program went quiet, a target
+//   nothing holds has no pulled job waiting, and none at all if its
+//   scheduler's budget has room;
 // - `sync` / `trySync` return the job's result or throw WouldBlockError,
 //   TrySyncError, ReentrancyError or ClosedError exactly when the docs say so,
 //   running nothing of their own job when they throw;
@@ -22,8 +41,10 @@
 //
 // The model predicts outcomes where the library's state is determined by what
 // the program did; in the few windows where it is not (an input that was just
-// settled, a pipe's queued items), it accepts either outcome but still checks
-// the invariants.
+// settled, a pipe's queued items, whether an after() already waits for its
+// future input, the few microtasks in which the library lets go a target
+// held for another target's future), it accepts either outcome but still
+// checks the invariants.
 
 import {
   ClosedError,
@@ -59,6 +80,22 @@ import {
  */
 export const DETACHED_ABORTS_ARE_REPORTED = false;
 
+/**
+ * Whether an abort during the synchronous run of a job that returns no
+ * promise (it aborts its own signal, then returns or throws) releases its
+ * caller with `signal.reason`, as an abort while an async job runs does.
+ * The library settles such a job with its own outcome: it has already
+ * finished by the time anyone could be released.
+ */
+export const SYNC_RUN_ABORT_REJECTS = true;
+
+/**
+ * Whether an abort of a job that returned its own target's future or close()
+ * promise (it no longer holds its target; its promise follows that one)
+ * rejects its promise at once. The library lets it follow the other promise.
+ */
+export const FOLLOWING_ABORT_REJECTS = true;
+
 /** Counts over all programs run, printed by model_test.ts. */
 export const stats = {
   programs: 0,
@@ -70,6 +107,18 @@ export const stats = {
   rejects: 0,
   abortsBeforeStart: 0,
   abortsDuringJob: 0,
+  /** Aborts while a job held its target: its promise rejected at once. */
+  cancelsWhileRunning: 0,
+  /** The same, by how the job was scheduled. */
+  cancelsByApi: {} as Record<string, number>,
+  /** Starts of background work nobody pulled, checked against the budget. */
+  budgetChecks: 0,
+  /** Futures awaited from inside jobs (they are pulled). */
+  awaitedFutures: 0,
+  /** Targets checked for stuck work once the program went quiet. */
+  livenessChecks: 0,
+  /** Errors of jobs whose caller had been released by an abort, reported. */
+  reportsAfterCancel: 0,
   abortsPre: 0,
   inputRejections: 0,
   sourceFailures: 0,
@@ -135,6 +184,14 @@ interface JobRec {
   startedAt: number;
   endedAt: number;
   releasedAt: number;
+  /**
+   * When an abort released its caller while the job ran (the library
+   * rejected its promise with the abort reason at once, and drops its
+   * result); -1 if not.
+   */
+  cancelledAt: number;
+  /** That abort came while the job's own code had not ended. */
+  cancelledBeforeEnd: boolean;
   starts: number;
   result: Outcome | null;
   /** The promise's outcome, as observed. */
@@ -145,6 +202,31 @@ interface JobRec {
   follows: JobRec | null;
   /** It returned its own target's close() promise. */
   followsClose: boolean;
+  /** It returned another target's future (this job): it holds its target until that settles. */
+  holdsFor: JobRec | null;
+  /**
+   * That future's job has finished, and the library lets the target go in
+   * a reaction to a promise it made of the future, which the model cannot
+   * observe: until a sign that it did (a job of the target starts, its own
+   * promise settles, a macrotask passes), whether it still holds is unclear.
+   */
+  releaseUnclear: boolean;
+  /** Aborted while its release was unclear: its promise may reject with the reason, or follow. */
+  cancelUnclear: boolean;
+  /** The job whose returned future this is (it holds its own target for it). */
+  heldBy: JobRec | null;
+  /** The after() whose input this job's future is. */
+  inputOf: JobRec | null;
+  /** The program observes its future only once it started (so that it never pulls it). */
+  lateObserve: boolean;
+  /** It is (or was) in its target's queue. */
+  queued: boolean;
+  /** It started as background work nobody pulled, within the concurrency budget. */
+  bgStart: boolean;
+  /** Its signal is aborted in the microtask after it started. */
+  abortOnStart: boolean;
+  /** A futureSync that ran inline, on the caller's stack. */
+  inline: boolean;
   input: InputRec | null;
   /** The call threw this (nothing was scheduled). */
   callError: unknown;
@@ -187,6 +269,8 @@ interface Sched {
   mode: Mode;
   s: Scheduler;
   sink: number;
+  /** runUntilIdle() calls still running: in manual mode they start background work. */
+  untilIdle: number;
 }
 
 interface Target {
@@ -211,6 +295,13 @@ interface Target {
   pipeTaint: number;
   pipes: PipeRec[];
   resumers: JobRec[];
+  /**
+   * Foreground work: the highest seq a caller waits for (futureSync, an
+   * awaited SchedulerFuture, suspend, close). Everything up to it is pulled,
+   * whatever the budget. Pulls of a future input by its after() are not
+   * counted here (the model cannot see when that after's turn comes).
+   */
+  pullTo: number;
 }
 
 const modeBudget: Record<Mode, number> = { auto: Infinity, budget1: 1, budget2: 2, manual: 0 };
@@ -240,6 +331,10 @@ export class Run {
   reports: { sink: number; error: unknown; at: number }[] = [];
   stray: string[] = [];
   ending = false;
+  /** Inside a call that runs jobs on the caller's stack, whatever the budget. */
+  forced = 0;
+  /** The job whose scheduling call is on the stack. */
+  scheduling: JobRec | null = null;
   #nextId = 0;
 
   readonly program: Program;
@@ -300,6 +395,7 @@ export class Run {
         index,
         mode,
         sink,
+        untilIdle: 0,
         s: new Scheduler({
           maxConcurrency: modeBudget[mode],
           onError: (error) => this.reported(sink, error),
@@ -330,6 +426,7 @@ export class Run {
         pipeTaint: 0,
         pipes: [],
         resumers: [],
+        pullTo: 0,
       };
       if (spec.kind === "desync") {
         const withSink = spec.ownSink;
@@ -397,6 +494,8 @@ export class Run {
       startedAt: -1,
       endedAt: -1,
       releasedAt: -1,
+      cancelledAt: -1,
+      cancelledBeforeEnd: false,
       starts: 0,
       result: null,
       outcome: null,
@@ -405,6 +504,16 @@ export class Run {
       detached: false,
       follows: null,
       followsClose: false,
+      holdsFor: null,
+      releaseUnclear: false,
+      cancelUnclear: false,
+      heldBy: null,
+      inputOf: null,
+      lateObserve: false,
+      queued: false,
+      bgStart: false,
+      abortOnStart: false,
+      inline: false,
       input: null,
       callError: undefined,
       presetError: null,
@@ -430,6 +539,8 @@ export class Run {
       this.controllers.push(rec);
     } else if (plan === "timer") {
       this.later(rec.id % 3, () => this.abort(rec));
+    } else if (plan === "started") {
+      rec.abortOnStart = true;
     }
     return { signal: controller.signal };
   }
@@ -448,12 +559,49 @@ export class Run {
         stats.abortsBeforeStart++;
         this.unqueue(rec);
       }
-    } else if (rec.startedAt >= 0 && rec.endedAt < 0) {
+    } else if (rec.releaseUnclear) {
+      rec.cancelUnclear = true;
+    } else if (rec.startedAt >= 0 && rec.releasedAt < 0) {
+      // Running: its code is on the stack or its promise is pending (until
+      // the library's reaction to it, which releasedAt follows).
       stats.abortsDuringJob++;
+      if (this.holds(rec) || SYNC_RUN_ABORT_REJECTS) this.cancelRunning(rec, at);
+    } else if (
+      FOLLOWING_ABORT_REJECTS && rec.startedAt >= 0 && (rec.follows !== null || rec.followsClose)
+    ) {
+      if (!this.followedSettled(rec)) this.cancelRunning(rec, at);
+      // The followed promise settled, but the library's reaction to it (which
+      // settles this job's promise) may still be a few microtasks away: an
+      // abort in between releases the caller. Either outcome is right.
+      else if (rec.outcome === null) rec.cancelUnclear = true;
     }
     if (reason === undefined) controller.abort();
     else controller.abort(reason);
     rec.abortReason = controller.signal.reason;
+  }
+
+  /**
+   * Whether `rec`'s job returned a promise that holds its target: an async
+   * body, or another target's future (known once its synchronous part ended).
+   */
+  holds(rec: JobRec): boolean {
+    return rec.holdsFor !== null || (rec.body !== null && isAsyncBody(rec.body));
+  }
+
+  /** The promise a following job settles with has settled (as far as the model knows). */
+  followedSettled(rec: JobRec): boolean {
+    if (rec.followsClose) return rec.h.closeResolvedAt >= 0;
+    const child = rec.follows!;
+    return child.callError !== undefined || child.outcome !== null;
+  }
+
+  /** The library releases `rec`'s caller now: its promise rejects with the abort reason. */
+  cancelRunning(rec: JobRec, at: number): void {
+    stats.cancelsWhileRunning++;
+    const api = rec.inline ? "futureSync (inline)" : rec.api;
+    stats.cancelsByApi[api] = (stats.cancelsByApi[api] ?? 0) + 1;
+    rec.cancelledAt = at;
+    rec.cancelledBeforeEnd = (rec.holdsFor ?? rec).endedAt < 0;
   }
 
   unqueue(rec: JobRec): void {
@@ -465,11 +613,28 @@ export class Run {
   /** Schedules `rec` in the model before the call, so that inline runs see it. */
   enqueue(rec: JobRec): void {
     rec.seq = ++rec.h.seqCounter;
+    rec.queued = true;
     rec.h.pending.push(rec);
+  }
+
+  /** A caller waits for `rec`: its queue is pulled up to it. */
+  pull(rec: JobRec): void {
+    if (rec.queued && rec.seq > rec.h.pullTo) rec.h.pullTo = rec.seq;
+  }
+
+  /** Runs `call`, which runs jobs on the caller's stack whatever the budget. */
+  forcing<T>(call: () => T): T {
+    this.forced++;
+    try {
+      return call();
+    } finally {
+      this.forced--;
+    }
   }
 
   unschedule(rec: JobRec, error: unknown): void {
     this.unqueue(rec);
+    rec.queued = false;
     rec.seq = -1;
     rec.callError = error;
   }
@@ -514,6 +679,10 @@ export class Run {
     }
     rec.outcome = outcome;
     if (!outcome.ok && rec.startedAt < 0) this.unqueue(rec); // dropped (abort, input)
+    // Settled by the library's reaction to the future it held for (not by an abort).
+    if (rec.releaseUnclear && (outcome.ok || outcome.error !== rec.abortReason)) {
+      this.releaseHolder(rec);
+    }
   }
 
   /** After a job's promise settled, the library has released its target. */
@@ -545,6 +714,13 @@ export class Run {
 
   enter(rec: JobRec, ref: unknown, value: unknown, signal: unknown, withValue: boolean): unknown {
     const h = rec.h;
+    this.checkBudget(rec);
+    for (const r of h.startLog) {
+      if (r.releaseUnclear) this.releaseHolder(r); // the library let the target go
+    }
+    if (rec.lateObserve) this.observeLate(rec);
+    if (rec.abortOnStart) queueMicrotask(() => this.abort(rec));
+    if (rec === this.scheduling) rec.inline = true;
     stats.jobsRun++;
     rec.starts++;
     rec.startedAt = this.tick();
@@ -575,6 +751,86 @@ export class Run {
     }
   }
 
+  /**
+   * The concurrency budget bounds background work nobody pulled: such a job
+   * starts only while fewer than `maxConcurrency` queues of its scheduler
+   * have an async job in flight that also started that way (foreground work
+   * — futureSync, awaited futures, sync, runReady — runs beyond the budget,
+   * and is not counted). In manual mode it never starts on its own.
+   */
+  checkBudget(rec: JobRec): void {
+    const sched = rec.h.sched;
+    if (this.ending || this.forced > 0) return;
+    if (sched.untilIdle > 0 && sched.s.maxConcurrency === 0) return; // its runReady()
+    if (rec.api !== "desync" && rec.api !== "futureDesync" && rec.api !== "after") return;
+    if (this.mayBePulled(rec)) return;
+    rec.bgStart = true;
+    stats.budgetChecks++;
+    const max = sched.s.maxConcurrency;
+    const inFlight = this.recs.filter((r) =>
+      r.bgStart && r !== rec && r.h.sched === sched && r.startedAt >= 0 && this.holds(r) &&
+      (r.holdsFor !== null ? r.holdsFor.endedAt < 0 : r.endedAt < 0)
+    );
+    if (inFlight.length >= max) {
+      this.fail(
+        `${rec.label}: background work nobody pulled started with ${inFlight.length} such ` +
+          `job(s) in flight on S${sched.index} [${inFlight.map((r) => r.label).join("; ")}], ` +
+          `maxConcurrency ${max}`,
+      );
+    }
+  }
+
+  /** Whether a caller may wait for `rec` (now about to start): then it may run beyond the budget. */
+  mayBePulled(rec: JobRec): boolean {
+    const h = rec.h;
+    if (rec.seq <= h.pullTo) return true;
+    // A future input at or behind it whose after() may have started waiting for it.
+    return this.recs.some((c) =>
+      c.h === h && c.inputOf !== null && c.seq >= rec.seq && c.startedAt < 0 &&
+      !this.beforeTurn(c.inputOf)
+    );
+  }
+
+  /**
+   * Whether `rec` provably never reached its turn: it was never queued, or
+   * a job scheduled before it on its target still waits to start or still
+   * holds the target. (FIFO: then it cannot have started waiting before.)
+   */
+  beforeTurn(rec: JobRec): boolean {
+    if (!rec.queued) return true;
+    return this.recs.some((r) => {
+      if (r.h !== rec.h || !r.queued || r.seq >= rec.seq) return false;
+      if (r.api === "suspend") {
+        return (r.reachedAt < 0 && r.abortedAt < 0) || (r.reachedAt >= 0 && r.resumedAt < 0);
+      }
+      if (r.startedAt >= 0) return r.releasedAt < 0 && !r.releaseUnclear;
+      const dropped = r.api === "after" && r.input!.plan.outcome === "reject" &&
+        r.input!.state !== "pending";
+      return r.abortedAt < 0 && !dropped;
+    });
+  }
+
+  /**
+   * Observes a future the program must not pull (an after()'s input, a
+   * future another job returned) once its job started, when `then` no
+   * longer pulls anything. Registered a microtask later, after the
+   * library's own reactions to it.
+   */
+  observeLate(rec: JobRec): void {
+    queueMicrotask(() => this.observe(rec, rec.future!));
+  }
+
+  /** A job that held its target for another target's future has let it go. */
+  releaseHolder(holder: JobRec): void {
+    holder.releaseUnclear = false;
+    if (holder.releasedAt < 0) holder.releasedAt = this.tick();
+  }
+
+  /** Whether a job may or may not still hold `h` (see `releaseUnclear`). */
+  unclearHold(h: Target): boolean {
+    return h.startLog.some((r) => r.releaseUnclear);
+  }
+
   /** Records a start in the Desync's data, checking that every job sees the same Ref. */
   touch(h: Target, ref: unknown, id: number): void {
     const cell = ref as { value: number[] };
@@ -597,7 +853,7 @@ export class Run {
         throw error;
       } finally {
         this.end(rec);
-        rec.releasedAt = rec.endedAt;
+        if (rec.holdsFor === null) rec.releasedAt = rec.endedAt;
       }
     }
     const promise = (async () => {
@@ -607,7 +863,7 @@ export class Run {
             for (let i = 0; i < step.n; i++) await null;
           } else if (step.s === "timer") {
             await this.sleep(step.ms);
-          } else if (step.s === "futureSync" && step.wait) {
+          } else if ((step.s === "futureSync" || step.s === "futureDesync") && step.wait) {
             const awaited = this.nested(step, rec);
             await (awaited ?? null);
           } else {
@@ -652,6 +908,23 @@ export class Run {
         const future = this.schedule(child, "none", "follow");
         return future ?? rec.token;
       }
+      case "otherFuture": {
+        if (isAsync || rec.api === "sync" || rec.api === "trySync") return rec.token;
+        const h = this.targets[rec.h.index + 1];
+        if (h === undefined) return rec.token;
+        // Returning another target's future: the target is held until it
+        // settles, and the library's `then` on it pulls it.
+        const child = this.newRec(h, "futureDesync", body.child ?? null, ` (held by #${rec.id})`);
+        if (child.body === null) child.body = { steps: [], end: "return" };
+        child.heldBy = rec;
+        const future = this.schedule(child, "none", "late");
+        if (future === undefined) return rec.token;
+        this.pull(child);
+        rec.holdsFor = child;
+        // Aborted during its synchronous part: released as soon as it returns.
+        if (rec.abortedAt >= 0 && rec.cancelledAt < 0) this.cancelRunning(rec, rec.abortedAt);
+        return future;
+      }
       case "ownClose": {
         if (isAsync || rec.api === "sync" || rec.api === "trySync") return rec.token;
         // Returning its own target's close() promise: the target is not held for it.
@@ -666,6 +939,15 @@ export class Run {
   end(rec: JobRec): void {
     rec.endedAt = this.tick();
     rec.h.active--;
+    const holder = rec.heldBy;
+    if (holder !== null && holder.holdsFor === rec) {
+      // Its future settles now or in a microtask; the holder's target is let
+      // go a few microtasks later, certainly before the next macrotask.
+      holder.releaseUnclear = true;
+      void macrotask().then(() => {
+        if (holder.releaseUnclear) this.releaseHolder(holder);
+      });
+    }
   }
 
   /** A step that schedules more work from inside a job. */
@@ -685,13 +967,20 @@ export class Run {
         return undefined;
       }
       case "futureDesync": {
-        const h = this.pick(self, step.to);
-        this.schedule(
+        // Awaited like futureSync: only towards higher-numbered targets.
+        let h = this.pick(self, step.to);
+        if (step.wait && h.index <= self.index) {
+          const higher = this.targets.filter((x) => x.index > self.index);
+          if (higher.length > 0) h = higher[step.to % higher.length];
+        }
+        const mayWait = step.wait && h.index > self.index;
+        const future = this.schedule(
           this.newRec(h, "futureDesync", step.body, ` (from #${rec.id})`),
           "none",
-          "detach",
+          mayWait ? "observe" : "detach",
         );
-        return undefined;
+        if (mayWait) stats.awaitedFutures++;
+        return mayWait ? future : undefined;
       }
       case "futureSync": {
         // Awaiting another target from inside a job is safe only towards
@@ -733,7 +1022,7 @@ export class Run {
   schedule(
     rec: JobRec,
     plan: AbortPlan,
-    mode: FutureMode | "none" | "follow",
+    mode: FutureMode | "none" | "follow" | "late",
     input?: InputRec,
   ): PromiseLike<unknown> | undefined {
     const h = rec.h;
@@ -745,11 +1034,20 @@ export class Run {
     else rec.seq = ++h.seqCounter; // checked, but not waiting: it must never run
     let result: unknown;
     try {
-      result = this.invoke(h, rec.api, this.jobFn(rec), options, input?.promise);
+      const call = () => this.invoke(h, rec.api, this.jobFn(rec), options, input?.promise);
+      const outer = this.scheduling;
+      this.scheduling = rec;
+      try {
+        // futureSync runs inline on an idle target: foreground work.
+        result = rec.api === "futureSync" ? this.forcing(call) : call();
+      } finally {
+        this.scheduling = outer;
+      }
     } catch (error) {
       this.checkCall(rec, expected, true, error);
       this.unschedule(rec, error);
-      input?.promise.catch(() => {}); // nobody else will look at it
+      // Nobody else will look at it (a future input is observed once it starts).
+      if (input !== undefined && input.future === null) input.promise.catch(() => {});
       return undefined;
     }
     this.checkCall(rec, expected, false, undefined);
@@ -757,8 +1055,9 @@ export class Run {
       this.unschedule(rec, undefined);
       return undefined;
     }
-    if (input !== undefined) {
-      // Registered after the library's reaction to the input.
+    if (input !== undefined && input.future === null) {
+      // Registered after the library's reaction to the input. (A future
+      // input stays "settling": `then` would pull it.)
       const seen = () => void (input.state = "settled");
       input.promise.then(seen, seen);
     }
@@ -771,6 +1070,7 @@ export class Run {
       if (!(promise instanceof Promise)) {
         this.fail(`${rec.label}: futureSync() did not return a Promise`);
       }
+      this.pull(rec);
       this.observe(rec, promise);
       return promise;
     }
@@ -781,7 +1081,10 @@ export class Run {
       rec.detached = true;
       future.detach();
       if (rec.id % 3 === 0) future.detach(); // idempotent
+    } else if (mode === "late") {
+      rec.lateObserve = true; // observed once it starts, so that the program never pulls it
     } else {
+      this.pull(rec); // awaiting a future pulls it
       this.observe(rec, future); // "follow": the library awaits it too
     }
     return future;
@@ -793,7 +1096,7 @@ export class Run {
   predictSync(h: Target): { kind: string; prefix: JobRec[] } {
     const error = this.callSiteError(h, "sync");
     if (error !== null) return { kind: error, prefix: [] };
-    if (h.pipeTaint > 0) return { kind: "any", prefix: [] };
+    if (h.pipeTaint > 0 || this.unclearHold(h)) return { kind: "any", prefix: [] };
     if (this.busy(h)) return { kind: "WouldBlockError", prefix: [] };
     for (const rec of h.pending) {
       if (rec.abortUnclear) return { kind: "any", prefix: [] };
@@ -806,12 +1109,39 @@ export class Run {
       }
     }
     const prefix: JobRec[] = [];
+    let closing = false;
     for (const rec of h.pending) {
       if (rec.api === "after" && rec.input!.plan.outcome === "reject") continue; // dropped at its turn
       prefix.push(rec);
-      if (isAsyncBody(rec.body!)) return { kind: "WouldBlockError-after", prefix };
+      closing ||= this.mayClose(rec.body!);
+      const holds = this.holdsWhenRun(rec, closing);
+      if (holds === "unknown") return { kind: "any", prefix: [] };
+      if (holds === "yes") return { kind: "WouldBlockError-after", prefix };
     }
     return { kind: "ok", prefix };
+  }
+
+  /**
+   * Whether the queued `rec`, run now on the caller's stack, will hold its
+   * target: an async body, or a future of the next target returned (unless
+   * that target is closed by then; `closing`: something run before it may
+   * close it).
+   */
+  holdsWhenRun(rec: JobRec, closing: boolean): "yes" | "no" | "unknown" {
+    if (isAsyncBody(rec.body!)) return "yes";
+    if (rec.body!.end !== "otherFuture") return "no";
+    const next = this.targets[rec.h.index + 1];
+    if (next === undefined || next.closed) return "no";
+    return closing ? "unknown" : "yes";
+  }
+
+  /** Whether running `body` synchronously may close a target. */
+  mayClose(body: Body): boolean {
+    if (body.end === "ownClose") return true;
+    return body.steps.some((step) =>
+      step.s === "close" || step.s === "sync" || step.s === "trySync" ||
+      (step.s === "futureSync" && this.mayClose(step.body))
+    );
   }
 
   /** A job of `h` is in progress, or a suspension holds it. */
@@ -840,7 +1170,7 @@ export class Run {
     let threw = false;
     let error: unknown;
     try {
-      result = this.invoke(h, "sync", this.jobFn(rec));
+      result = this.forcing(() => this.invoke(h, "sync", this.jobFn(rec)));
     } catch (e) {
       threw = true;
       error = e;
@@ -922,7 +1252,7 @@ export class Run {
     let kind: string;
     const error0 = this.callSiteError(h, "trySync");
     if (error0 !== null) kind = error0;
-    else if (h.pipeTaint > 0) kind = "any";
+    else if (h.pipeTaint > 0 || this.unclearHold(h)) kind = "any";
     else if (this.busy(h)) kind = "TrySyncError";
     else if (
       h.pending.some((r) =>
@@ -940,7 +1270,7 @@ export class Run {
     let threw = false;
     let error: unknown;
     try {
-      result = this.invoke(h, "trySync", this.jobFn(rec));
+      result = this.forcing(() => this.invoke(h, "trySync", this.jobFn(rec)));
     } catch (e) {
       threw = true;
       error = e;
@@ -984,14 +1314,16 @@ export class Run {
     const inputFailed = rec.api === "after" && rec.input!.plan.outcome === "reject" &&
       rec.input!.state !== "pending";
     if (rec.follows !== null || rec.followsClose) kind = "any"; // settles with another promise
+    else if (rec.releaseUnclear || rec.cancelUnclear) kind = "any";
     else if (rec.outcome !== null) kind = "done";
+    else if (rec.cancelledAt >= 0) kind = "done"; // rejected at once with its abort reason
     else if (rec.starts === 1 && rec.releasedAt >= 0) kind = "done";
     else if (rec.starts === 0 && rec.abortedAt >= 0 && rec.api !== "after") kind = "done";
     else if (rec.starts === 0 && (rec.abortedAt >= 0 || inputFailed)) kind = "any"; // abort or input, whichever first
     else if (rec.starts === 1) {
       kind = this.syncStack.includes(h) ? "ReentrancyError" : "WouldBlockError";
     } else if (this.syncStack.includes(h)) kind = "ReentrancyError";
-    else if (h.pipeTaint > 0 || rec.abortUnclear) kind = "any";
+    else if (h.pipeTaint > 0 || rec.abortUnclear || this.unclearHold(h)) kind = "any";
     else if (this.busy(h)) kind = "WouldBlockError";
     else {
       const ahead = h.pending.filter((r) => r.seq <= rec.seq);
@@ -1003,13 +1335,20 @@ export class Run {
         }
       }
       if (kind === "run") {
+        let closing = false;
         for (const r of ahead) {
           if (r.api === "after" && r.input!.plan.outcome === "reject") {
             if (r === rec) kind = "any"; // fails at its turn, with its input's reason
             continue;
           }
           prefix.push(r);
-          if (isAsyncBody(r.body!)) {
+          closing ||= this.mayClose(r.body!);
+          const holds = this.holdsWhenRun(r, closing);
+          if (holds === "unknown") {
+            kind = "any";
+            break;
+          }
+          if (holds === "yes") {
             kind = "WouldBlockError-after";
             break;
           }
@@ -1024,7 +1363,7 @@ export class Run {
     let threw = false;
     let error: unknown;
     try {
-      result = rec.future!.sync();
+      result = this.forcing(() => rec.future!.sync());
     } catch (e) {
       threw = true;
       error = e;
@@ -1041,7 +1380,7 @@ export class Run {
       rec.follows === null && !rec.followsClose;
     // Whatever the prediction: a value or error must be the job's own.
     if (!threw) {
-      const followed = rec.follows !== null || rec.followsClose;
+      const followed = rec.follows !== null || rec.followsClose || rec.holdsFor !== null;
       if ((!ranToEnd && !followed) || want === null || !want.ok || want.value !== result) {
         this.fail(`${label}: returned ${String(result)}, not the job's result`);
       }
@@ -1074,8 +1413,17 @@ export class Run {
           this.fail(`${label}: ran jobs for a finished job`);
         }
         break;
-      case "WouldBlockError-after":
-        if (name !== "WouldBlockError") {
+      case "WouldBlockError-after": {
+        // The job itself was the async one, and aborted its own signal while
+        // it ran: it was released at once, so sync() throws the abort reason.
+        const released = prefix[prefix.length - 1] === rec && rec.cancelledAt > clockBefore;
+        if (released && (!threw || error !== rec.abortReason)) {
+          this.fail(
+            `${label}: the job aborted itself while running; expected its abort reason, got ${
+              threw ? describe(error) : "a result"
+            }`,
+          );
+        } else if (!released && name !== "WouldBlockError") {
           this.fail(`${label}: expected WouldBlockError, got ${describe(error)}`);
         }
         if (startedDuring.join() !== prefix.map((r) => r.id).join()) {
@@ -1086,6 +1434,7 @@ export class Run {
           );
         }
         break;
+      }
       case "WouldBlockError":
       case "ReentrancyError":
         if (name !== kind) {
@@ -1115,6 +1464,7 @@ export class Run {
       return;
     }
     this.checkCall(rec, expected, false, undefined);
+    this.pull(rec); // the caller waits for the resumer
     rec.hasPromise = true;
     this.track(rec.label, promise);
     promise.then((resumer) => {
@@ -1172,6 +1522,7 @@ export class Run {
       if (!this.ending) stats.closes++;
       h.closed = true;
       h.closedAt = this.tick();
+      h.pullTo = h.seqCounter; // close() drives everything queued, as Rust's drop syncs
     }
     const closable = h.desync ?? h.queue!;
     const promise = closable.close();
@@ -1224,14 +1575,18 @@ export class Run {
     return rec;
   }
 
-  /** An input that is another job's SchedulerFuture (after() observes it without pulling it). */
+  /**
+   * An input that is another job's SchedulerFuture: after() observes it
+   * without pulling it, and pulls it once its own turn comes.
+   */
   futureInput(plan: InputPlan, h: Target): InputRec {
     const child = this.newRec(h, "futureDesync", {
       steps: [{ s: "micro", n: 1 }],
       end: plan.outcome === "reject" ? "throw" : "return",
     }, " (an after() input)");
     child.presetError = new Fault(`input job ${child.id} failed`);
-    const future = this.schedule(child, "none", "observe") as SchedulerFuture<unknown>;
+    // Not awaited by the program: the after() pulls it when its turn comes.
+    const future = this.schedule(child, "none", "late") as SchedulerFuture<unknown>;
     const rec: InputRec = {
       promise: future as unknown as Promise<unknown>,
       resolve: () => {},
@@ -1499,6 +1854,7 @@ export class Run {
         const h = targets[op.t % targets.length];
         const input = this.input(op.input, h);
         const rec = this.newRec(h, "after", op.body, "");
+        if (input.future !== null) input.future.inputOf = rec;
         const future = this.schedule(rec, op.abort, op.mode, input);
         if (op.mode === "await" && future !== undefined) await this.bounded(future, 3);
         break;
@@ -1550,14 +1906,20 @@ export class Run {
             await this.sleep(1);
             break;
           case "runReady": {
-            const started = sched.s.runReady();
+            const started = this.forcing(() => sched.s.runReady());
             if (!Number.isInteger(started) || started < 0) {
               this.fail(`runReady() returned ${started}`);
             }
             break;
           }
-          default:
-            await this.bounded(sched.s.runUntilIdle(), 4);
+          default: {
+            // In manual mode it runs ready work whatever the budget, until idle.
+            const idle = this.forcing(() => sched.s.runUntilIdle());
+            sched.untilIdle++;
+            const done = () => void sched.untilIdle--;
+            idle.then(done, done);
+            await this.bounded(idle, 4);
+          }
         }
         break;
       }
@@ -1584,9 +1946,104 @@ export class Run {
     stats.programs++;
     this.setup();
     for (const op of this.program.ops) await this.step(op);
+    await this.quiesce();
+    this.checkLiveness();
     await this.settleEverything();
     this.check();
     return this.violations;
+  }
+
+  /**
+   * Lets everything run that can without the program's help: timers,
+   * microtasks, and the scheduler's drains (which yield to the event loop
+   * with macrotask hops), until nothing happened for a few hops.
+   */
+  async quiesce(): Promise<void> {
+    let quiet = 0;
+    for (let round = 0; round < 500 && quiet < 8; round++) {
+      if (this.timers.size > 0) {
+        await Promise.all([...this.timers]);
+        quiet = 0;
+        continue;
+      }
+      const before = this.clock;
+      await macrotask();
+      quiet = this.clock === before ? quiet + 1 : 0;
+    }
+  }
+
+  /**
+   * Liveness, once the program went quiet: on a target nothing holds, the
+   * next job must have started if a caller pulled it (futureSync, an awaited
+   * future, suspend, close, an after() waiting for a future input), whatever
+   * the budget and also in manual mode, or if its scheduler's budget has
+   * room for background work.
+   */
+  checkLiveness(): void {
+    const budget = new Map<Sched, "room" | "full" | "unknown">();
+    for (const sched of this.scheds) {
+      const max = sched.s.maxConcurrency;
+      const targets = this.targets.filter((h) => h.sched === sched);
+      if (max === 0) budget.set(sched, "full");
+      else if (targets.some((h) => h.pipes.length > 0)) budget.set(sched, "unknown");
+      else {
+        const inFlight = targets.filter((h) =>
+          h.startLog.some((r) => r.releasedAt < 0 && this.holds(r))
+        ).length;
+        budget.set(sched, inFlight < max ? "room" : "full");
+      }
+    }
+    // The next job of each target nothing holds (null: held, or not known).
+    const heads = new Map<Target, JobRec | null>();
+    for (const h of this.targets) {
+      const head = h.pending[0];
+      const known = head !== undefined && !head.abortUnclear && h.pipes.length === 0;
+      heads.set(h, known && !this.busy(h) ? head : null);
+    }
+    // Pulled for sure: the callers' pulls, and future inputs whose after()
+    // is, for sure, waiting for them (it reached its turn with room to start).
+    const pulled = new Map<Target, number>(this.targets.map((h) => [h, h.pullTo]));
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const c of this.recs) {
+        const after = c.inputOf;
+        if (after === null || !c.queued || c.startedAt >= 0) continue;
+        if (after.abortedAt >= 0 || heads.get(after.h) !== after) continue;
+        const runnable = pulled.get(after.h)! >= after.seq || budget.get(after.h.sched) === "room";
+        if (runnable && pulled.get(c.h)! < c.seq) {
+          pulled.set(c.h, c.seq);
+          changed = true;
+        }
+      }
+    }
+    for (const h of this.targets) {
+      const head = heads.get(h);
+      if (head === null || head === undefined) continue;
+      stats.livenessChecks++;
+      let why = "";
+      if (head.api === "suspend") {
+        if (head.reachedAt < 0 && head.abortedAt < 0) why = "suspend() pulled it";
+      } else {
+        if (head.api === "after") {
+          const input = head.input!;
+          const child = input.future;
+          if (child === null && (input.state === "pending" || input.plan.outcome === "reject")) {
+            continue; // waits for its input (or is dropped at its turn)
+          }
+          if (child !== null && (child.outcome === null || !child.outcome.ok)) continue;
+        }
+        if (pulled.get(h)! >= head.seq) why = "a caller pulled it";
+        else if (budget.get(h.sched) === "room") {
+          why = `its scheduler's budget (${h.sched.s.maxConcurrency}) has room`;
+        }
+      }
+      if (why !== "") {
+        this.fail(
+          `${head.label}: never started once the program went quiet, though nothing holds ` +
+            `T${h.index} and ${why}`,
+        );
+      }
+    }
   }
 
   allSettled(): boolean {
@@ -1647,6 +2104,24 @@ export class Run {
 
   /** The outcome a job's promise must have, given what happened to the job. */
   effective(rec: JobRec): Outcome | null {
+    if (rec.cancelledAt >= 0) return { ok: false, error: rec.abortReason, at: rec.cancelledAt };
+    return this.finalResult(rec);
+  }
+
+  /**
+   * Whether an abort released `rec`'s caller while the job ran (for an abort
+   * just as it let its target go, as its promise shows; a job without one
+   * reports the same either way).
+   */
+  wasCancelled(rec: JobRec): boolean {
+    if (rec.cancelledAt >= 0) return true;
+    const o = rec.outcome;
+    return rec.cancelUnclear && o !== null && !o.ok && o.error === rec.abortReason;
+  }
+
+  /** What the job ended with, once what it returned settled (its result, if its caller was released). */
+  finalResult(rec: JobRec): Outcome | null {
+    if (rec.holdsFor !== null && rec.result?.ok) return this.effective(rec.holdsFor);
     if (rec.followsClose && rec.result?.ok) {
       return { ok: true, value: undefined, at: rec.result.at };
     }
@@ -1718,6 +2193,8 @@ export class Run {
       return;
     }
     if (want === null) return;
+    if (this.wasCancelled(rec) && rec.cancelledAt < 0) return; // aborted just as it let go: released
+
     if (o.ok !== want.ok) {
       this.fail(
         `${rec.label}: promise ${
@@ -1730,7 +2207,23 @@ export class Run {
     } else if (!o.ok && !want.ok && o.error !== want.error) {
       this.fail(`${rec.label}: promise rejected with ${describe(o.error)}, not the job's error`);
     }
-    if (o.at < rec.endedAt) this.fail(`${rec.label}: promise settled before the job finished`);
+    if (rec.cancelledAt >= 0) {
+      // Released at once: before the job let its target go, if it was aborted
+      // while its code still ran (the rejection was queued before the job's
+      // own promise could settle).
+      if (o.at < rec.cancelledAt) this.fail(`${rec.label}: promise settled before its abort`);
+      if (
+        rec.cancelledBeforeEnd && this.holds(rec) && !rec.detached && rec.releasedAt >= 0 &&
+        o.at > rec.releasedAt
+      ) {
+        this.fail(
+          `${rec.label}: aborted while running, but its promise settled only after the job ` +
+            `let its target go; the caller must be released at once`,
+        );
+      }
+    } else if (o.at < rec.endedAt) {
+      this.fail(`${rec.label}: promise settled before the job finished`);
+    }
   }
 
   checkTarget(h: Target): void {
@@ -1766,6 +2259,25 @@ export class Run {
         if (later.seq > rec.seq && later.startedAt < releasedAt) {
           this.fail(`T${h.index}: ${later.label} started before ${rec.label} let the target go`);
         }
+      }
+    }
+    // A job that returned another target's future holds its target until that
+    // future's job has finished.
+    for (const rec of this.recs) {
+      const child = rec.holdsFor;
+      if (rec.h !== h || child === null) continue;
+      for (const later of h.startLog) {
+        if (later.seq > rec.seq && (child.endedAt < 0 || later.startedAt < child.endedAt)) {
+          this.fail(
+            `T${h.index}: ${later.label} started before ${child.label}, which ${rec.label} ` +
+              `returned, had finished`,
+          );
+        }
+      }
+      if (h.closeResolvedAt >= 0 && (child.endedAt < 0 || child.endedAt > h.closeResolvedAt)) {
+        this.fail(
+          `T${h.index}: close() resolved before ${child.label}, held by ${rec.label}, finished`,
+        );
       }
     }
     // Close resolved only after everything scheduled had finished.
@@ -1887,14 +2399,28 @@ export class Run {
     for (const rec of this.recs) {
       if (rec.seq < 0) continue;
       const sink = rec.h.sink;
-      if (rec.api === "desync") {
+      if (this.wasCancelled(rec)) {
+        // Its caller was released by the abort, so nobody else sees what the
+        // job ends with: an error other than its own abort reason is reported.
+        const result = this.finalResult(rec);
+        if (result !== null && !result.ok && result.error !== rec.abortReason) {
+          stats.reportsAfterCancel++;
+          expected.push({ sink, error: result.error, label: `${rec.label} (after its abort)` });
+        }
+      } else if (rec.api === "desync") {
         const want = rec.starts === 1 ? this.effective(rec) : null;
-        if (want !== null && !want.ok) expected.push({ sink, error: want.error, label: rec.label });
+        // Ending with its own abort reason is a cancellation, not an error.
+        const cancelled = rec.abortedAt >= 0 && want !== null && !want.ok &&
+          want.error === rec.abortReason;
+        if (want !== null && !want.ok && !cancelled) {
+          expected.push({ sink, error: want.error, label: rec.label });
+        }
       } else if (rec.detached) {
         const o = rec.outcome;
         if (o === null || o.ok) continue;
-        const isAbort = rec.abortedAt >= 0 && o.error === rec.abortReason && rec.starts === 0;
-        if (isAbort && !DETACHED_ABORTS_ARE_REPORTED) continue;
+        const isAbort = rec.abortedAt >= 0 && o.error === rec.abortReason;
+        // A job that ran and ended with its own abort reason is a cancellation.
+        if (isAbort && (rec.starts === 1 || !DETACHED_ABORTS_ARE_REPORTED)) continue;
         expected.push({ sink, error: o.error, label: rec.label });
       }
     }
@@ -1956,6 +2482,17 @@ export class Run {
       );
     }
   }
+}
+
+const setImmediateFn = (globalThis as { setImmediate?: (callback: () => void) => unknown })
+  .setImmediate;
+
+/** One hop of the event loop, the way the scheduler yields to it (cheaper than a timer). */
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    if (setImmediateFn !== undefined) setImmediateFn(resolve);
+    else setTimeout(resolve, 0);
+  });
 }
 
 /** An async generator source for pipe `p`: awaits between items, may fail. */

@@ -29,7 +29,7 @@ export type Step =
   | { s: "micro"; n: number }
   | { s: "timer"; ms: number }
   | { s: "desync"; to: To; body: Body }
-  | { s: "futureDesync"; to: To; body: Body }
+  | { s: "futureDesync"; to: To; body: Body; wait: boolean }
   | { s: "futureSync"; to: To; body: Body; wait: boolean }
   | { s: "sync"; to: To; body: Body }
   | { s: "trySync"; to: To; body: Body }
@@ -40,9 +40,12 @@ export type Step =
  * - `return`: returns a fresh token; `throw`: throws (rejects, if async);
  * - `checkSignal`: throws `signal.reason` if its signal was aborted;
  * - `ownFuture`: returns its own target's `futureDesync(child)` (sync bodies only);
- * - `ownClose`: closes its own target and returns the `close()` promise (sync bodies only).
+ * - `ownClose`: closes its own target and returns the `close()` promise (sync bodies only);
+ * - `otherFuture`: returns the next higher target's `futureDesync(child)`, which
+ *   holds its own target until that future settles, and pulls it (sync bodies
+ *   only, not for sync / trySync; a plain token when there is no higher target).
  */
-export type End = "return" | "throw" | "checkSignal" | "ownFuture" | "ownClose";
+export type End = "return" | "throw" | "checkSignal" | "ownFuture" | "ownClose" | "otherFuture";
 
 export interface Body {
   steps: Step[];
@@ -50,8 +53,12 @@ export interface Body {
   child?: Body;
 }
 
-/** How a job is cancelled: never, before it is scheduled, by an `abort` op, by a timer, or from inside. */
-export type AbortPlan = "none" | "pre" | "op" | "timer" | "inside";
+/**
+ * How a job is cancelled: never, before it is scheduled, by an `abort` op, by
+ * a timer, from inside (`abortSelf` steps), or in the microtask after it
+ * started (while it runs, or just after it ended).
+ */
+export type AbortPlan = "none" | "pre" | "op" | "timer" | "inside" | "started";
 
 export interface InputPlan {
   outcome: "resolve" | "reject";
@@ -60,7 +67,9 @@ export interface InputPlan {
   /**
    * -1: a plain promise. k >= 0: the SchedulerFuture of a job on the k-th
    * (modulo) target numbered higher than the after()'s own (a plain promise
-   * if there is none), which returns or throws according to `outcome`.
+   * if there is none), which returns or throws according to `outcome`. The
+   * program never awaits that future itself: the after() pulls it when its
+   * turn comes.
    */
   from: number;
 }
@@ -145,7 +154,13 @@ function nestedStep(child: fc.Arbitrary<Body>, syncChild: fc.Arbitrary<Body>): f
     { weight: 12, arbitrary: fc.record({ s: fc.constant("desync" as const), to, body: child }) },
     {
       weight: 8,
-      arbitrary: fc.record({ s: fc.constant("futureDesync" as const), to, body: child }),
+      arbitrary: fc.record({
+        s: fc.constant("futureDesync" as const),
+        to,
+        body: child,
+        // Awaited (towards a higher target, from async jobs): awaiting pulls it.
+        wait: fc.boolean(),
+      }),
     },
     {
       weight: 12,
@@ -181,6 +196,7 @@ function bodies(depth: number): { body: fc.Arbitrary<Body>; syncBody: fc.Arbitra
       "ownFuture",
       "return",
       "ownClose",
+      "otherFuture",
     ),
     child: leafBody,
   });
@@ -191,7 +207,14 @@ function bodies(depth: number): { body: fc.Arbitrary<Body>; syncBody: fc.Arbitra
         maxLength: 4,
       },
     ),
-    end: fc.constantFrom<End>("return", "return", "throw", "checkSignal", "ownFuture"),
+    end: fc.constantFrom<End>(
+      "return",
+      "return",
+      "throw",
+      "checkSignal",
+      "ownFuture",
+      "otherFuture",
+    ),
     child: leafBody,
   });
   return { body, syncBody };
@@ -205,6 +228,7 @@ const abortPlan: fc.Arbitrary<AbortPlan> = fc.oneof(
   { weight: 2, arbitrary: fc.constant("op" as const) },
   { weight: 1, arbitrary: fc.constant("timer" as const) },
   { weight: 1, arbitrary: fc.constant("inside" as const) },
+  { weight: 1, arbitrary: fc.constant("started" as const) },
 );
 
 const futureMode = fc.constantFrom<FutureMode>("await", "observe", "detach");
@@ -364,7 +388,8 @@ export const program: fc.Arbitrary<Program> = fc.record({
 /** Whether running `body` returns a promise. */
 export function isAsyncBody(body: Body): boolean {
   return body.steps.some((step) =>
-    step.s === "micro" || step.s === "timer" || (step.s === "futureSync" && step.wait)
+    step.s === "micro" || step.s === "timer" ||
+    ((step.s === "futureSync" || step.s === "futureDesync") && step.wait)
   );
 }
 

@@ -94,12 +94,18 @@ Deno.test(`model: ${numRuns} random programs (seed ${seed}) keep order, exclusiv
         `${stats.jobsRun} jobs and ${stats.pipeItems} pipe items ran`,
         `  faults injected: ${faults} = ${stats.throws} throws, ${stats.rejects} rejections, ` +
         `${stats.abortsPre} pre-aborted signals, ${stats.abortsBeforeStart} aborts while queued, ` +
-        `${stats.abortsDuringJob} aborts while running, ${stats.inputRejections} after() inputs rejected, ` +
+        `${stats.abortsDuringJob} aborts while running (${stats.cancelsWhileRunning} released the ` +
+        `caller at once: ${JSON.stringify(stats.cancelsByApi)}), ` +
+        `${stats.inputRejections} after() inputs rejected, ` +
         `${stats.sourceFailures} failing pipe sources, ${stats.processFailures} failing pipe items, ` +
         `${stats.pipeCancels} cancelled pipe outputs, ${stats.closes} closes`,
         `  sync/trySync: ${stats.syncCalls} calls, ${stats.syncExact} with an exact prediction; ` +
         `errors thrown at call sites: ${JSON.stringify(stats.syncErrors)}`,
-        `  fire-and-forget errors reported: ${stats.reports}`,
+        `  fire-and-forget errors reported: ${stats.reports} (${stats.reportsAfterCancel} of jobs ` +
+        `whose caller an abort had released)`,
+        `  pulls and budget: ${stats.awaitedFutures} futures awaited inside jobs, ` +
+        `${stats.budgetChecks} starts of unpulled background work checked against the budget, ` +
+        `${stats.livenessChecks} idle targets checked for stuck work`,
       ].join("\n"),
     );
   }
