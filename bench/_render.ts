@@ -4,6 +4,8 @@
 // clock, no locale, no environment is read here).
 
 import type { MemoryResult } from "./memory.ts";
+import type { MixedCase, MixedResults, MixedScenario } from "./mixed.ts";
+import { pairedSpreadByRound, type Spread } from "./_stats.ts";
 
 /** Statistics of one bench case, as `deno bench --json` gives them (nanoseconds). */
 export interface BenchStats {
@@ -50,7 +52,10 @@ export interface Results {
     /** Comparator package -> exact version, from deno.json's import map. */
     packages: Record<string, string>;
   };
+  /** The per-file suite: `deno bench --json bench/`, one isolate per file. */
   bench: BenchJson;
+  /** The headline: every library in one process (bench/mixed.ts). */
+  mixed: MixedResults;
   memory: MemoryResult[];
 }
 
@@ -67,6 +72,8 @@ const LIBRARIES = [
 ] as const;
 
 const COLORS: Record<string, string> = {
+  "desync": "#111827",
+  "floor": "#d1d5db",
   "promise chain": "#6b7280",
   "direct call": "#6b7280",
   "fastq": "#2563eb",
@@ -182,10 +189,15 @@ function speedup(group: Group, other: Case, stat: "avg" | "p75" = "avg"): number
   return other[stat] / group.desync[stat];
 }
 
-function ratioText(ratio: number): string {
+/** A ratio without its sign: "3.41", "12.8", "241". */
+function ratioNumber(ratio: number): string {
   if (!Number.isFinite(ratio)) return "n/a";
-  const digits = ratio >= 100 ? 0 : ratio >= 10 ? 1 : 2;
-  return `${ratio.toFixed(digits)}×`;
+  if (ratio >= 100) return thousands(ratio);
+  return ratio.toFixed(ratio >= 10 ? 1 : 2);
+}
+
+function ratioText(ratio: number): string {
+  return Number.isFinite(ratio) ? `${ratioNumber(ratio)}×` : "n/a";
 }
 
 function thousands(value: number): string {
@@ -226,6 +238,146 @@ interface TargetRow {
   met: boolean;
 }
 
+// The targets of the benchmarks issue ("Targets, measured side by side in one
+// run"). These thresholds are the targets themselves; whether each one is met
+// is computed from the run's figures, never hard-coded.
+const BURST_VS_FLOOR = 3;
+const SYNC_VS_DIRECT_CALL = 2;
+const ROUNDTRIP_VS_CHAIN = 1;
+const THROUGHPUT_KEPT = 0.8;
+const IDLE_DESYNC_BYTES = 300;
+const JOB_BEYOND_CLOSURE_BYTES = 16;
+
+function scenarioById(mixed: MixedResults, id: string): MixedScenario | undefined {
+  return mixed.scenarios.find((s) => s.id === id);
+}
+
+/** A scenario's headline desync case: its first. */
+function headlineOf(scenario: MixedScenario): MixedCase {
+  const desync = scenario.cases.find((c) => c.role === "desync");
+  if (desync === undefined) {
+    throw new Error(`mixed scenario "${scenario.title}" has no desync case`);
+  }
+  return desync;
+}
+
+function roleOf(scenario: MixedScenario, role: MixedCase["role"]): MixedCase | undefined {
+  return scenario.cases.find((c) => c.role === role);
+}
+
+/** "3.41× (IQR 3.20–3.62×)". */
+function spreadText(s: Spread): string {
+  return `${ratioText(s.median)} (IQR ${ratioNumber(s.q1)}–${ratioText(s.q3)})`;
+}
+
+/** Nanoseconds without the unit: "6.91", "23.4", "412", "68,731". */
+function nsNumber(ns: number): string {
+  if (!Number.isFinite(ns)) return "n/a";
+  return ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : thousands(ns);
+}
+
+/** Nanoseconds per job: "6.91 ns", "23.4 ns", "412 ns", "68,731 ns". */
+function nsText(ns: number): string {
+  return `${nsNumber(ns)} ns`;
+}
+
+/**
+ * "medians 68.3 ns and 8.90 ns per job": the two cases' own medians, which
+ * need not divide into the ratio beside them, a median of ratios taken round
+ * by round.
+ */
+function medians(a: number, b: number, per: string): string {
+  return `medians ${nsText(a)} and ${nsText(b)} per ${per}`;
+}
+
+/** The issue's targets, from the mixed-process run and the memory cases. */
+function targetRows(mixed: MixedResults, memory: MemoryResult[]): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const bursts = ["burst-10k", "burst-100k"].map((id) => scenarioById(mixed, id));
+  for (const scenario of bursts) {
+    if (scenario === undefined) continue;
+    const desync = headlineOf(scenario);
+    const floor = roleOf(scenario, "floor")!;
+    rows.push({
+      target: `${scenario.title}: desync ≤ ${BURST_VS_FLOOR}× the floor (time per job)`,
+      measured: `${spreadText(desync.vsFloor)}; ${
+        medians(desync.nsPerJob.median, floor.nsPerJob.median, "job")
+      }`,
+      met: desync.vsFloor.median <= BURST_VS_FLOOR,
+    });
+  }
+  const syncs = scenarioById(mixed, "sync");
+  if (syncs !== undefined) {
+    const desync = syncs.cases.find((c) => c.name === "desync: Desync · sync(job)") ??
+      headlineOf(syncs);
+    const floor = roleOf(syncs, "floor")!;
+    rows.push({
+      target: `${syncs.title}: ${shortName(desync.name)} ≤ ${SYNC_VS_DIRECT_CALL}× a direct call`,
+      measured: `${spreadText(desync.vsFloor)}; ${
+        medians(desync.nsPerJob.median, floor.nsPerJob.median, "call")
+      }`,
+      met: desync.vsFloor.median <= SYNC_VS_DIRECT_CALL,
+    });
+  }
+  const roundtrip = scenarioById(mixed, "roundtrip");
+  const chain = roundtrip && roleOf(roundtrip, "baseline");
+  if (roundtrip !== undefined && chain !== undefined) {
+    const desync = headlineOf(roundtrip);
+    const speed = pairedSpreadByRound(chain, desync);
+    rows.push({
+      target: `${roundtrip.title}: ${shortName(desync.name)} ≥ ${ROUNDTRIP_VS_CHAIN}× as fast as ` +
+        `a bare promise chain`,
+      measured: `${spreadText(speed)}; ${
+        medians(desync.nsPerJob.median, chain.nsPerJob.median, "job")
+      }`,
+      met: speed.median >= ROUNDTRIP_VS_CHAIN,
+    });
+  }
+  const [small, large] = bursts;
+  if (small !== undefined && large !== undefined) {
+    // Throughput at the large N ÷ at the small N = ns per job at the small ÷ at the large.
+    const kept = pairedSpreadByRound(headlineOf(small), headlineOf(large));
+    rows.push({
+      target:
+        `desync's burst throughput at N=${thousands(large.jobsPerRun)} ≥ ${THROUGHPUT_KEPT}× ` +
+        `that at N=${thousands(small.jobsPerRun)}`,
+      measured: `${spreadText(kept)}; ${
+        medians(headlineOf(large).nsPerJob.median, headlineOf(small).nsPerJob.median, "job")
+      }`,
+      met: kept.median >= THROUGHPUT_KEPT,
+    });
+  }
+  const sizes = [...new Set(memory.map((m) => m.n))];
+  for (const n of sizes) {
+    const at = (id: string) => memory.find((m) => m.id === id && m.n === n);
+    const object = at("desync-object");
+    if (object !== undefined) {
+      rows.push({
+        target: `memory, N=${thousands(n)}: an idle Desync ≤ ${IDLE_DESYNC_BYTES} B`,
+        measured: `${object.bytesPerItem.toFixed(1)} B`,
+        met: object.bytesPerItem <= IDLE_DESYNC_BYTES,
+      });
+    }
+    const closure = at("desync-closure");
+    const alone = at("closure-alone");
+    if (closure !== undefined && alone !== undefined) {
+      const beyond = closure.bytesPerItem - alone.bytesPerItem;
+      rows.push({
+        target: `memory, N=${thousands(n)}: ≤ ${JOB_BEYOND_CLOSURE_BYTES} B per queued job ` +
+          `beyond its closure`,
+        measured: `${beyond.toFixed(1)} B (${closure.bytesPerItem.toFixed(1)} B with closure, ` +
+          `${alone.bytesPerItem.toFixed(1)} B for the closure alone)`,
+        met: beyond <= JOB_BEYOND_CLOSURE_BYTES,
+      });
+    }
+  }
+  return rows;
+}
+
+// The earlier targets, measured by the per-file suite: how much faster than
+// each comparator desync must be. (Its targets for `sync`, throughput and
+// memory are superseded by the stricter ones above.)
+
 function findGroups(groups: Group[], prefix: string): Group[] {
   return groups.filter((g) => g.name.startsWith(prefix));
 }
@@ -252,77 +404,139 @@ function speedTarget(
   });
 }
 
-function targetRows(groups: Group[], memory: MemoryResult[]): TargetRow[] {
+function earlierTargetRows(groups: Group[]): TargetRow[] {
   const rows: TargetRow[] = [];
-  const bursts = findGroups(groups, "burst ");
-  for (const group of bursts) {
+  for (const group of findGroups(groups, "burst ")) {
     speedTarget(rows, group, "promise chain", 2, "desync");
     speedTarget(rows, group, "fastq", 10, "desync");
     speedTarget(rows, group, "@henrygd/queue", 10, "desync");
     speedTarget(rows, group, "p-queue", 30, "desync");
   }
   for (const group of findGroups(groups, "roundtrip ")) {
-    speedTarget(rows, group, "promise chain", 0.8, "futureSync");
     speedTarget(rows, group, "fastq", 3, "futureSync");
   }
-  if (bursts.length >= 2) {
-    const bySize = [...bursts].sort((a, b) => a.jobs - b.jobs);
-    const small = bySize[0];
-    const large = bySize[bySize.length - 1];
-    const perJob = (g: Group, stat: "avg" | "p75") => g.desync[stat] / g.jobs;
-    const kept = perJob(small, "avg") / perJob(large, "avg");
-    const keptP75 = perJob(small, "p75") / perJob(large, "p75");
-    rows.push({
-      target: `desync throughput at N=${thousands(large.jobs)} ≥ 0.7× of N=${
-        thousands(small.jobs)
-      } (burst)`,
-      measured: `${ratioText(kept)} (p75: ${ratioText(keptP75)})`,
-      met: kept >= 0.7,
+  return rows;
+}
+
+function targetTable(rows: TargetRow[]): string[] {
+  return [
+    "| target | measured | met |",
+    "| --- | --- | --- |",
+    ...rows.map((t) =>
+      `| ${escapeMd(t.target)} | ${escapeMd(t.measured)} | ${t.met ? "yes" : "**no**"} |`
+    ),
+  ];
+}
+
+// ------------------------------------------------------------ mixed process
+
+/** The rows of the headline table and chart, in order: the floor first, then desync. */
+const HEADLINE_ROWS = [
+  "floor",
+  "promise chain",
+  "desync",
+  ...LIBRARIES.filter((library) => library !== "promise chain" && library !== "direct call"),
+];
+
+/** A scenario's case for a headline row: desync's headline case, or the library's first. */
+function headlineCase(scenario: MixedScenario, row: string): MixedCase | undefined {
+  if (row === "desync") return headlineOf(scenario);
+  return scenario.cases.find((c) => c.library === row);
+}
+
+/** Headline: per library (rows) and scenario (columns), ns per job and × the floor. */
+function headlineTable(mixed: MixedResults): string[] {
+  const header = ["library", ...mixed.scenarios.map((s) => s.title)];
+  const lines = [
+    `| ${header.map(escapeMd).join(" | ")} |`,
+    `| --- | ${mixed.scenarios.map(() => "---:").join(" | ")} |`,
+  ];
+  for (const row of HEADLINE_ROWS) {
+    const cells = mixed.scenarios.map((scenario) => {
+      const c = headlineCase(scenario, row);
+      if (c === undefined) return "";
+      const text = c.role === "floor"
+        ? nsText(c.nsPerJob.median)
+        : `${nsText(c.nsPerJob.median)} · ${ratioText(c.vsFloor.median)}`;
+      return row === "desync" ? `**${text}**` : text;
     });
+    if (cells.every((cell) => cell === "")) continue;
+    const label = row === "floor" ? "floor (no library)" : row === "desync" ? "**desync**" : row;
+    lines.push(`| ${escapeMd(label)} | ${cells.join(" | ")} |`);
   }
-  for (const group of findGroups(groups, "sync on idle")) {
-    for (const c of group.cases.filter((c) => c.isDesync && c.name.startsWith("desync: Desync"))) {
-      const cost = c.avg / group.baseline.avg;
-      const costP75 = c.p75 / group.baseline.p75;
-      rows.push({
-        target: `${shortName(c.name)} on an idle object ≤ 3× a direct call`,
-        measured: `${ratioText(cost)} a direct call (p75: ${ratioText(costP75)})`,
-        met: cost <= 3,
-      });
-    }
-  }
-  const sizes = [...new Set(memory.map((m) => m.n))];
-  for (const n of sizes) {
-    const at = (id: string) => memory.find((m) => m.id === id && m.n === n);
-    const hoisted = at("desync-job");
-    if (hoisted !== undefined) {
-      rows.push({
-        target: `memory, N=${thousands(n)}: ≤ 100 bytes per queued job (hoisted job)`,
-        measured: `${hoisted.bytesPerItem.toFixed(1)} B`,
-        met: hoisted.bytesPerItem <= 100,
-      });
-    }
-    const closure = at("desync-closure");
-    const alone = at("closure-alone");
-    if (closure !== undefined && alone !== undefined) {
-      const beyond = closure.bytesPerItem - alone.bytesPerItem;
-      rows.push({
-        target: `memory, N=${thousands(n)}: ≤ 100 bytes per queued job beyond its closure`,
-        measured: `${beyond.toFixed(1)} B (${closure.bytesPerItem.toFixed(1)} B with closure, ` +
-          `${alone.bytesPerItem.toFixed(1)} B for the closure alone)`,
-        met: beyond <= 100,
-      });
-    }
-    const object = at("desync-object");
-    if (object !== undefined) {
-      rows.push({
-        target: `memory, N=${thousands(n)}: ≤ 300 bytes per idle Desync`,
-        measured: `${object.bytesPerItem.toFixed(1)} B`,
-        met: object.bytesPerItem <= 300,
-      });
-    }
+  return lines;
+}
+
+/**
+ * One scenario's cases as table cells, the header first: what bench/mixed.ts
+ * prints and the report's per-scenario tables show.
+ */
+export function mixedRows(scenario: MixedScenario): string[][] {
+  const withBaseline = scenario.cases.some((c) => c.role === "baseline");
+  const rows = [[
+    "case",
+    "samples × runs",
+    "ns/job (median)",
+    "IQR",
+    "× floor (IQR)",
+    ...(withBaseline ? ["× promise chain (IQR)"] : []),
+  ]];
+  for (const c of scenario.cases) {
+    const { median, q1, q3 } = c.nsPerJob;
+    rows.push([
+      c.name,
+      `${c.samples.length} × ${c.runsPerSample}`,
+      nsText(median),
+      `${nsNumber(q1)}–${nsText(q3)}`,
+      c.role === "floor" ? "floor" : spreadText(c.vsFloor),
+      ...(withBaseline
+        ? [
+          c.role === "baseline"
+            ? "baseline"
+            : c.vsBaseline === undefined
+            ? ""
+            : spreadText(c.vsBaseline),
+        ]
+        : []),
+    ]);
   }
   return rows;
+}
+
+function mixedScenarioTable(scenario: MixedScenario): string[] {
+  const [header, ...rows] = mixedRows(scenario);
+  const headline = headlineOf(scenario);
+  const floor = roleOf(scenario, "floor")!;
+  return [
+    `### ${scenario.title}`,
+    "",
+    `${thousands(scenario.jobsPerRun)} jobs per run. Floor: ${escapeMd(floorAdapter(floor))}.`,
+    "",
+    `| ${header.join(" | ")} |`,
+    `| --- | ${header.slice(1).map(() => "---:").join(" | ")} |`,
+    ...rows.map((cells, i) => {
+      const name = escapeMd(cells[0]);
+      const first = scenario.cases[i] === headline ? `**${name}**` : name;
+      return `| ${[first, ...cells.slice(1).map(escapeMd)].join(" | ")} |`;
+    }),
+  ];
+}
+
+/** What a floor case does: its name without the "floor" prefix. */
+function floorAdapter(floor: MixedCase): string {
+  return floor.name.replace(/^floor\s*[:·]?\s*/, "");
+}
+
+function mixedMethod(mixed: MixedResults): string {
+  return `${mixed.rounds} rounds after ${mixed.warmupRounds} warm-up round${
+    mixed.warmupRounds === 1 ? "" : "s"
+  }; a sample is ${mixed.runsPerSample} consecutive runs, fewer for a case whose sample would ` +
+    `last over ${thousands(mixed.sampleMs)} ms, more for one whose sample would last under ` +
+    `${thousands(mixed.minSampleMs)} ms; a case whose one run lasts over ` +
+    `${mixed.slowMs / 1000} s is sampled in ${mixed.slowRounds} of the rounds ` +
+    `(samples × runs are in the detail tables)` +
+    `${mixed.gcBetweenSamples ? "; a full GC before each sample, untimed" : ""}; ` +
+    `the whole run took ${thousands(mixed.seconds)} s`;
 }
 
 // ----------------------------------------------------------------- markdown
@@ -367,7 +581,7 @@ function summaryTable(groups: Group[]): string[] {
 
 function groupTable(group: Group): string[] {
   const lines = [
-    `### ${group.name}`,
+    `### ${group.name} (per file)`,
     "",
     `${thousands(group.jobs)} jobs per iteration. Baseline: ${escapeMd(group.baseline.name)}.`,
     "",
@@ -424,10 +638,16 @@ function memoryTable(memory: MemoryResult[], kind: "job" | "object"): string[] {
 
 /** Renders docs/benchmarks.md. */
 export function renderMarkdown(results: Results): string {
+  const { mixed } = results;
+  if (mixed === undefined) {
+    throw new Error("these results have no mixed-process run: run `deno task bench:report`");
+  }
   const groups = groupsOf(results.bench);
-  const targets = targetRows(groups, results.memory);
   const { machine, versions } = results;
   const packages = Object.entries(versions.packages).map(([name, version]) => `${name} ${version}`);
+  const floors = mixed.scenarios.map((s) =>
+    `${s.title}: ${escapeMd(floorAdapter(roleOf(s, "floor")!))}`
+  );
   const lines: string[] = [
     "<!-- Generated by bench/report.ts from docs/benchmarks.json (`deno task bench:report`). " +
     "Do not edit by hand. -->",
@@ -437,7 +657,7 @@ export function renderMarkdown(results: Results): string {
     "_Generated by `deno task bench:report` from one run of the suite in `bench/`; do not edit by " +
     "hand._",
     results.mode === "smoke"
-      ? "\n**Smoke run**: tiny N and two iterations per case; the figures below are not " +
+      ? "\n**Smoke run**: tiny N and two runs per sample; the figures below are not " +
         "measurements.\n"
       : "",
     `- Date: ${results.date}`,
@@ -447,29 +667,39 @@ export function renderMarkdown(results: Results): string {
     `- Runtime: Deno ${versions.deno} (V8 ${versions.v8}, TypeScript ${versions.typescript})`,
     `- Comparators: ${packages.join(", ")}`,
     "",
-    "![desync vs the alternatives](benchmarks.svg)",
+    "![desync vs the alternatives and the floor](benchmarks.svg)",
     "",
     "## How to read this",
     "",
-    "Every figure is a ratio between cases measured side by side in the same run (`Deno.bench`",
-    "groups, one process per bench file), never a comparison with figures from elsewhere. A ratio",
-    "is the comparator's time per iteration divided by desync's for the same work (the same job, the",
-    "same N): above 1× desync is faster, below 1× it is slower. Times are the mean over the",
-    "iterations `deno bench` chose (p75 in the detail tables). The machine is small and shared:",
-    "treat differences under about 1.3× as noise. What each case does is written at the top of its",
-    "bench file.",
+    "The headline figures come from one process that runs every library (`bench/mixed.ts`), as an",
+    "application does: V8's inline caches and optimized code see everyone's code and every job,",
+    "instead of one library at a time. Within each round every case of a scenario is sampled in",
+    "turn, so drift of this small shared machine hits all alike; a sample is many consecutive runs,",
+    "and a figure is the median over the rounds, with its interquartile range (IQR) in the detail",
+    "tables. Every scenario has a **floor**: the same jobs with no library at all (below), the",
+    "limit no scheduler can beat; \"× floor\" is a case's time per job divided by the floor's in the",
+    "same round (lower is better; 1× would be free). Every case runs the same job (a counter",
+    "increment) the same number of times and checks that all of them ran. What each case does is",
+    "written at the top of `bench/mixed.ts`.",
     "",
-    "## Summary: how many times faster desync is",
+    "Floors: " + floors.join("; ") + ".",
     "",
-    ...summaryTable(groups),
+    "Below the memory section, the per-file suite (`deno bench`, one fresh isolate per file) is kept",
+    "as detail: it measures each library alone, which flatters code that benefits from",
+    "monomorphic call sites; its ratios are not the headline.",
+    "",
+    "## Headline: time per job, every library in one process",
+    "",
+    `Median ns per job, and × the floor's time. ${mixedMethod(mixed)}.`,
+    "",
+    ...headlineTable(mixed),
     "",
     "## Targets (from the benchmarks issue)",
     "",
-    "| target | measured | met |",
-    "| --- | --- | --- |",
-    ...targets.map((t) =>
-      `| ${escapeMd(t.target)} | ${t.measured} | ${t.met ? "yes" : "**no**"} |`
-    ),
+    "Measured side by side in the run above (ratios taken round by round; median and IQR over the",
+    "rounds), and by the memory cases below.",
+    "",
+    ...targetTable(targetRows(mixed, results.memory)),
     "",
     "## Memory",
     "",
@@ -485,47 +715,103 @@ export function renderMarkdown(results: Results): string {
     "",
     ...memoryTable(results.memory, "object"),
     "",
-    "## Every case",
+    "## One process: every case",
+    "",
+    "× floor and × promise chain: this case's time per job divided by that case's, round by round;",
+    "median over the rounds and IQR.",
     "",
   ];
+  for (const scenario of mixed.scenarios) lines.push(...mixedScenarioTable(scenario), "");
+  lines.push(
+    "## Detail: one process per bench file (`deno bench`)",
+    "",
+    "`deno bench bench/`: `Deno.bench` groups, one fresh isolate per bench file, each library's",
+    "code warmed up alone. A ratio is the comparator's time per iteration divided by desync's for",
+    "the same work: above 1× desync is faster. Times are the mean over the iterations `deno bench`",
+    "chose (p75 in the tables); treat differences under about 1.3× as noise.",
+    "",
+    "### Summary: how many times faster desync is",
+    "",
+    ...summaryTable(groups),
+    "",
+    "### Earlier targets (per-file suite)",
+    "",
+    "How much faster than each comparator desync was to be; the earlier targets for `sync`,",
+    "throughput and memory are superseded by the ones above.",
+    "",
+    ...targetTable(earlierTargetRows(groups)),
+    "",
+  );
   for (const group of groups) lines.push(...groupTable(group), "");
   return lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
 }
 
 // ---------------------------------------------------------------------- svg
 
-interface ChartGroup {
-  title: string;
-  bars: { label: string; library: string; ratio: number }[];
+interface Bar {
+  label: string;
+  library: string;
+  ratio: number;
+  /** Written after the bar. */
+  text: string;
 }
 
-function chartGroups(results: Results): ChartGroup[] {
-  const charts: ChartGroup[] = [];
-  for (const group of groupsOf(results.bench)) {
-    charts.push({
-      title: `${group.name} · ${shortName(group.desync.name)}`,
-      bars: group.cases.filter((c) => !c.isDesync).map((c) => ({
-        label: c.library,
-        library: c.library,
-        ratio: speedup(group, c),
-      })),
-    });
-  }
-  const sizes = [...new Set(results.memory.map((m) => m.n))];
+interface Chart {
+  title: string;
+  bars: Bar[];
+}
+
+/** Charts sharing one log scale, under a heading. */
+interface Panel {
+  heading: string;
+  subtitle: string;
+  charts: Chart[];
+  /** The scale always spans at least this range. */
+  span: [number, number];
+}
+
+function mixedPanel(mixed: MixedResults): Panel {
+  return {
+    heading: "Time per job, every library in one process: × the floor (no library)",
+    subtitle: "median over the rounds of each case's time ÷ the floor's in the same round; " +
+      "shorter is faster; log scale",
+    span: [1, 10],
+    charts: mixed.scenarios.map((scenario) => {
+      const floor = roleOf(scenario, "floor")!;
+      return {
+        title: `${scenario.title} · floor ${nsText(floor.nsPerJob.median)} per job`,
+        bars: HEADLINE_ROWS.flatMap((row) => {
+          const c = headlineCase(scenario, row);
+          if (c === undefined) return [];
+          return [{
+            label: row,
+            library: row,
+            ratio: c.vsFloor.median,
+            text: c.role === "floor"
+              ? "the floor"
+              : `${ratioText(c.vsFloor.median)} · ${nsText(c.nsPerJob.median)}`,
+          }];
+        }),
+      };
+    }),
+  };
+}
+
+function memoryPanel(memory: MemoryResult[]): Panel {
+  const charts: Chart[] = [];
+  const sizes = [...new Set(memory.map((m) => m.n))];
   const largest = sizes[sizes.length - 1];
   for (
     const [kind, reference, title] of [
-      ["job", "desync-job", "memory per queued job"],
-      ["object", "desync-object", "memory per idle object"],
+      ["job", "desync-job", "per queued job"],
+      ["object", "desync-object", "per idle object"],
     ] as const
   ) {
-    const desync = results.memory.find((m) => m.id === reference && m.n === largest);
+    const desync = memory.find((m) => m.id === reference && m.n === largest);
     if (desync === undefined) continue;
     charts.push({
-      title: `${title}, N=${thousands(largest)} · bytes ÷ desync's ${
-        desync.bytesPerItem.toFixed(0)
-      } B`,
-      bars: results.memory
+      title: `${title}, N=${thousands(largest)} · desync: ${desync.bytesPerItem.toFixed(0)} B`,
+      bars: memory
         .filter((m) =>
           m.kind === kind && m.n === largest && m.library !== "desync" && m.library !== "closure"
         )
@@ -533,77 +819,84 @@ function chartGroups(results: Results): ChartGroup[] {
           label: m.library,
           library: m.library,
           ratio: m.bytesPerItem / desync.bytesPerItem,
+          text: ratioText(m.bytesPerItem / desync.bytesPerItem),
         })),
     });
   }
-  return charts;
+  return {
+    heading: "Memory: the comparator's bytes ÷ desync's",
+    subtitle: "right of 1×, desync is smaller; log scale",
+    span: [0.5, 2],
+    charts,
+  };
 }
 
-/** Renders docs/benchmarks.svg: per scenario, one bar per comparator, log scale around 1×. */
-export function renderSvg(results: Results): string {
-  const charts = chartGroups(results);
-  const ratios = charts.flatMap((c) => c.bars.map((b) => b.ratio)).filter((r) => r > 0);
-  const steps = [1, 2, 5];
+/** Tick values for a log scale from `lo` to `hi`: 1-2-5 steps, or powers of ten on a wide one. */
+function ticksFor(lo: number, hi: number): number[] {
+  const steps = Math.log10(hi / lo) > 3 ? [1] : [1, 2, 5];
   const ticks: number[] = [];
-  for (let exponent = -3; exponent <= 5; exponent++) {
-    for (const step of steps) ticks.push(Number((step * 10 ** exponent).toPrecision(1)));
+  for (let exponent = -3; exponent <= 8; exponent++) {
+    for (const step of steps) {
+      const tick = Number((step * 10 ** exponent).toPrecision(1));
+      if (tick >= lo && tick <= hi) ticks.push(tick);
+    }
   }
-  const lo = Math.min(0.5, ...ratios.map((r) => r / 1.2));
-  const hi = Math.max(2, ...ratios.map((r) => r * 1.2));
-  const shown = ticks.filter((t) => t >= lo && t <= hi);
-  const logLo = Math.log10(Math.min(lo, shown[0]));
-  const logHi = Math.log10(Math.max(hi, shown[shown.length - 1]));
+  return ticks;
+}
 
-  const width = 900;
-  const left = 150;
-  const right = 70;
-  const plot = width - left - right;
-  const x = (ratio: number) => left + ((Math.log10(ratio) - logLo) / (logHi - logLo)) * plot;
-  const barHeight = 13;
-  const barGap = 4;
-  const titleHeight = 22;
-  const groupGap = 12;
-  const top = 74;
+const WIDTH = 960;
+const LEFT = 150;
+const RIGHT = 170;
+const BAR_HEIGHT = 13;
+const BAR_GAP = 4;
 
-  const body: string[] = [];
-  /** The vertical extent of each group's bars: grid lines are drawn there, not across titles. */
+/** Draws a panel from `top`; returns its elements and where the next one may start. */
+function drawPanel(panel: Panel, top: number): { elements: string[]; bottom: number } {
+  const ratios = panel.charts.flatMap((c) => c.bars.map((b) => b.ratio)).filter((r) => r > 0);
+  const lo = Math.min(panel.span[0], ...ratios.map((r) => r / 1.2));
+  const hi = Math.max(panel.span[1], ...ratios.map((r) => r * 1.2));
+  const ticks = ticksFor(lo, hi);
+  const logLo = Math.log10(Math.min(lo, ticks[0]));
+  const logHi = Math.log10(Math.max(hi, ticks[ticks.length - 1]));
+  const plot = WIDTH - LEFT - RIGHT;
+  const x = (ratio: number) => LEFT + ((Math.log10(ratio) - logLo) / (logHi - logLo)) * plot;
+
+  const body: string[] = [
+    `<text x="16" y="${top + 16}" class="heading">${escapeXml(panel.heading)}</text>`,
+    `<text x="16" y="${top + 34}" class="subtitle">${escapeXml(panel.subtitle)}</text>`,
+  ];
+  /** The vertical extent of each chart's bars: grid lines are drawn there, not across titles. */
   const spans: [number, number][] = [];
-  let y = top;
-  for (const chart of charts) {
-    body.push(
-      `<text x="16" y="${y + 14}" class="group">${escapeXml(chart.title)}</text>`,
-    );
-    y += titleHeight;
-    const spanStart = y - barGap;
+  let y = top + 46;
+  for (const chart of panel.charts) {
+    body.push(`<text x="16" y="${y + 14}" class="group">${escapeXml(chart.title)}</text>`);
+    y += 22;
+    const spanStart = y - BAR_GAP;
     for (const bar of chart.bars) {
       const x1 = x(1);
       const x2 = x(Math.max(bar.ratio, 10 ** logLo));
       const from = Math.min(x1, x2);
       const barWidth = Math.max(Math.abs(x2 - x1), 1);
       const color = COLORS[bar.library] ?? "#6b7280";
+      const label = bar.library === "desync" ? "label strong" : "label";
       body.push(
-        `<text x="${left - 8}" y="${y + barHeight - 2}" class="label">${
+        `<text x="${LEFT - 8}" y="${y + BAR_HEIGHT - 2}" class="${label}">${
           escapeXml(bar.label)
         }</text>`,
         `<rect x="${from.toFixed(1)}" y="${y}" width="${
           barWidth.toFixed(1)
-        }" height="${barHeight}" fill="${color}"/>`,
-        bar.ratio >= 1
-          ? `<text x="${(x2 + 4).toFixed(1)}" y="${y + barHeight - 2}" class="value">${
-            ratioText(bar.ratio)
-          }</text>`
-          : `<text x="${(x1 + 4).toFixed(1)}" y="${y + barHeight - 2}" class="value">${
-            ratioText(bar.ratio)
-          }</text>`,
+        }" height="${BAR_HEIGHT}" fill="${color}"/>`,
+        `<text x="${(Math.max(x1, x2) + 4).toFixed(1)}" y="${y + BAR_HEIGHT - 2}" class="value">${
+          escapeXml(bar.text)
+        }</text>`,
       );
-      y += barHeight + barGap;
+      y += BAR_HEIGHT + BAR_GAP;
     }
     spans.push([spanStart, y]);
-    y += groupGap;
+    y += 12;
   }
-  const plotBottom = y;
   const grid: string[] = [];
-  for (const tick of shown) {
+  for (const tick of ticks) {
     const tx = x(tick).toFixed(1);
     for (const [from, to] of spans) {
       grid.push(
@@ -612,34 +905,53 @@ export function renderSvg(results: Results): string {
         }"/>`,
       );
     }
-    grid.push(`<text x="${tx}" y="${plotBottom + 6}" class="tick">${tick}×</text>`);
+    const label = tick >= 1_000 ? thousands(tick) : String(tick);
+    grid.push(`<text x="${tx}" y="${y + 6}" class="tick">${label}×</text>`);
   }
-  const height = plotBottom + 40;
+  return { elements: [...grid, ...body], bottom: y + 24 };
+}
+
+/**
+ * Renders docs/benchmarks.svg: the mixed-process run (per scenario, each
+ * library's time per job ÷ the floor's), then memory (÷ desync's bytes).
+ */
+export function renderSvg(results: Results): string {
+  const { mixed } = results;
+  if (mixed === undefined) {
+    throw new Error("these results have no mixed-process run: run `deno task bench:report`");
+  }
+  const elements: string[] = [];
+  let y = 60;
+  for (const panel of [mixedPanel(mixed), memoryPanel(results.memory)]) {
+    if (panel.charts.length === 0) continue;
+    const drawn = drawPanel(panel, y);
+    elements.push(...drawn.elements);
+    y = drawn.bottom + 8;
+  }
+  const height = y + 24;
   const { machine, versions } = results;
-  const subtitle = `comparator ÷ desync, same job and N, measured side by side in one run; ` +
-    `right of 1× desync is faster (or smaller); log scale`;
   const footer = `${results.date.slice(0, 10)} · ${machine.cpu}, ${machine.logicalCpus} CPUs · ` +
     `Deno ${versions.deno} · ${results.mode === "smoke" ? "SMOKE RUN, not a measurement · " : ""}` +
     `details: docs/benchmarks.md`;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-    `viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', ` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" ` +
+    `viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', ` +
     `Helvetica, Arial, sans-serif">`,
     "<style>",
     "  .title { font-size: 16px; font-weight: 600; fill: #111827; }",
+    "  .heading { font-size: 14px; font-weight: 600; fill: #111827; }",
     "  .subtitle { font-size: 12px; fill: #4b5563; }",
     "  .group { font-size: 12px; font-weight: 600; fill: #111827; }",
     "  .label { font-size: 11px; fill: #374151; text-anchor: end; }",
+    "  .strong { font-weight: 700; fill: #111827; }",
     "  .value { font-size: 11px; fill: #111827; }",
     "  .tick { font-size: 10px; fill: #6b7280; text-anchor: middle; }",
     "  .grid { stroke: #e5e7eb; stroke-width: 1; }",
     "  .parity { stroke: #111827; stroke-width: 1.5; }",
     "</style>",
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="16" y="26" class="title">desync vs the alternatives: how many times faster (or smaller)</text>`,
-    `<text x="16" y="46" class="subtitle">${escapeXml(subtitle)}</text>`,
-    ...grid,
-    ...body,
+    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
+    `<text x="16" y="30" class="title">desync vs the alternatives and the floor (no library)</text>`,
+    ...elements,
     `<text x="16" y="${height - 12}" class="subtitle">${escapeXml(footer)}</text>`,
     "</svg>",
     "",

@@ -4,20 +4,29 @@
 //   deno task bench:report   # full run -> docs/benchmarks.{json,md,svg}
 //   deno task bench:smoke    # tiny run -> .bench-out/smoke/benchmarks.{json,md,svg}
 //
-// Steps: `deno bench --json bench/` (in smoke mode with DESYNC_BENCH_SMOKE=1),
-// then bench/memory.ts (one process per memory case), then the machine and
-// versions; all of it goes to benchmarks.json, from which bench/_render.ts
-// writes benchmarks.md and benchmarks.svg. `--render-only` skips the run and
-// re-renders from an existing benchmarks.json (the output is a function of
-// that file alone). Exits non-zero if any bench case fails.
+// Steps: `deno bench --json bench/` (the per-file suite; in smoke mode with
+// DESYNC_BENCH_SMOKE=1), then bench/mixed.ts (every library in one process:
+// the headline; `--smoke` in smoke mode), then bench/memory.ts (one process
+// per memory case), then the machine and versions; all of it goes to
+// benchmarks.json, from which bench/_render.ts writes benchmarks.md and
+// benchmarks.svg. `--render-only` skips the run and re-renders from an
+// existing benchmarks.json (the output is a function of that file alone).
+// `--out=DIR` writes to DIR, relative to the repository, instead (a full run
+// to look at without touching docs/; it needs write permission for DIR).
+// Exits non-zero if any bench case fails.
 
 import { type BenchJson, renderMarkdown, renderSvg, type Results } from "./_render.ts";
 import { measureAll, memorySizes } from "./memory.ts";
+import type { MixedResults } from "./mixed.ts";
 
 const root = new URL("..", import.meta.url);
 const args = new Set(Deno.args);
 const smoke = args.has("--smoke");
-const outDir = new URL(smoke ? ".bench-out/smoke/" : "docs/", root);
+const out = Deno.args.find((arg) => arg.startsWith("--out="))?.slice("--out=".length);
+const outDir = new URL(
+  out !== undefined ? out.replace(/\/?$/, "/") : smoke ? ".bench-out/smoke/" : "docs/",
+  root,
+);
 
 async function runBench(): Promise<BenchJson> {
   const env: Record<string, string> = { NO_COLOR: "1" };
@@ -36,6 +45,29 @@ async function runBench(): Promise<BenchJson> {
     throw new Error(`deno bench failed (exit code ${output.code})`);
   }
   return JSON.parse(text) as BenchJson;
+}
+
+/** Runs bench/mixed.ts in a process of its own, with no permissions. */
+async function runMixed(): Promise<MixedResults> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "bench/mixed.ts",
+      "--json",
+      ...(smoke ? ["--smoke"] : []),
+    ],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  if (!output.success) {
+    console.error(text);
+    throw new Error(`bench/mixed.ts failed (exit code ${output.code})`);
+  }
+  return JSON.parse(text) as MixedResults;
 }
 
 function cpuModel(fallback: string): string {
@@ -65,6 +97,8 @@ async function run(): Promise<Results> {
   const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
   console.error(`::: deno bench${smoke ? " (smoke)" : ""}`);
   const bench = await runBench();
+  console.error(`::: mixed process${smoke ? " (smoke)" : ""}`);
+  const mixed = await runMixed();
   console.error(`::: memory${smoke ? " (smoke)" : ""}`);
   const memory = await measureAll(memorySizes(smoke));
   return {
@@ -83,6 +117,7 @@ async function run(): Promise<Results> {
       packages: packageVersions(),
     },
     bench,
+    mixed,
     memory,
   };
 }
