@@ -146,7 +146,9 @@ export class SchedulerCore {
    */
   mayRunInline(): boolean {
     if (this.#mustYield()) return false;
-    this.#beginWork();
+    // A fresh window runs its first job whatever the clock says: starting it
+    // (which schedules the probe) must not count as work.
+    if (this.#beginWork()) return ++this.#ticks > 0;
     return ++this.#ticks < this.#clockEvery || !this.#budgetSpent();
   }
 
@@ -252,12 +254,14 @@ export class SchedulerCore {
       // long backlog does not keep the other queues from their turn; loop
       // until neither has work, since requestDrain() is a no-op in here.
       do {
-        if (this.pulls.length > 0 && !this.#serveRound(this.pulls, true)) return;
-        if (this.#readyServable() && !this.#serveRound(this.ready, false)) return;
+        if (this.pulls.length > 0 && !this.#serveRound(this.pulls, true)) break;
+        if (this.#readyServable() && !this.#serveRound(this.ready, false)) break;
       } while (this.pulls.length > 0 || this.#readyServable());
     } finally {
       this.#draining = false;
     }
+    // Also after a drain that stopped on its time budget: if it left nothing
+    // to do, no later drain will come to tell runUntilIdle().
     if (this.#progressWaiters.length > 0 && this.idle) this.progressed();
   }
 
@@ -317,8 +321,9 @@ export class SchedulerCore {
   }
 
   /** Work is about to run: start a window unless one is running. */
-  #beginWork(): void {
-    if (this.#windowStart >= 0 && !this.#loopTurned) return;
+  /** @returns whether it started a window */
+  #beginWork(): boolean {
+    if (this.#windowStart >= 0 && !this.#loopTurned) return false;
     const now = performance.now();
     this.#windowStart = this.#lastClockRead = now;
     this.#windowExpired = false;
@@ -330,6 +335,7 @@ export class SchedulerCore {
       this.#probePending = true;
       scheduleMacrotask(this.#probeFirstHop);
     }
+    return true;
   }
 
   /**
