@@ -61,12 +61,18 @@ export class DesyncError extends Error {
  * import assert from "node:assert/strict";
  *
  * const cache = new Desync(new Map<string, string>());
+ * let release = () => {};
+ * const gate = new Promise<void>((resolve) => (release = resolve));
+ * let started = () => {};
+ * const running = new Promise<void>((resolve) => (started = resolve));
  * const filled = cache.futureSync(async (map) => {
- *   await Promise.resolve();
+ *   started();
+ *   await gate;
  *   map.value.set("a", "1");
  * });
- * await Promise.resolve(); // the async job starts and holds the queue
+ * await running; // the async job holds the queue
  * assert.throws(() => cache.sync((map) => map.value.size), WouldBlockError);
+ * release();
  * await filled;
  * assert.equal(cache.sync((map) => map.value.size), 1);
  * ```

@@ -648,11 +648,14 @@ export class Desync<T> {
    * import assert from "node:assert/strict";
    *
    * const data = new Desync(0);
+   * let started = () => {};
+   * const running = new Promise<void>((resolve) => (started = resolve));
    * const saved = data.futureSync(async (n) => {
+   *   started();
    *   await new Promise((resolve) => setTimeout(resolve, 1));
    *   n.value++;
    * });
-   * await Promise.resolve(); // it has started
+   * await running;
    * assert.equal(data.running, true);
    * await saved;
    * assert.equal(data.running, false);

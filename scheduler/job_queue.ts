@@ -194,8 +194,13 @@ export class JobQueue {
    * import assert from "node:assert/strict";
    *
    * const q = queue();
-   * const done = futureSync(q, () => new Promise((resolve) => setTimeout(resolve, 1)));
-   * await Promise.resolve(); // it has started
+   * let started = () => {};
+   * const running = new Promise<void>((resolve) => (started = resolve));
+   * const done = futureSync(q, () => {
+   *   started();
+   *   return new Promise((resolve) => setTimeout(resolve, 1));
+   * });
+   * await running;
    * assert.equal(q.running, true);
    * await done;
    * assert.equal(q.running, false);

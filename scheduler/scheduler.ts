@@ -48,9 +48,14 @@ export interface SchedulerOptions {
    * const oneAtATime = new Scheduler({ maxConcurrency: 1 });
    * const a = new Desync(0, { scheduler: oneAtATime });
    * const b = new Desync(0, { scheduler: oneAtATime });
-   * a.desync(() => new Promise((resolve) => setTimeout(resolve, 5)));
+   * let started = () => {};
+   * const aStarted = new Promise<void>((resolve) => (started = resolve));
+   * a.desync(() => {
+   *   started();
+   *   return new Promise((resolve) => setTimeout(resolve, 5));
+   * });
    * b.desync((n) => void n.value++);
-   * await Promise.resolve(); // a's job has started and is in flight
+   * await aStarted; // a's job is in flight: the budget is full
    * assert.equal(b.queued, 1); // b waits for it to finish
    * await oneAtATime.runUntilIdle();
    * assert.equal(b.queued, 0);
@@ -201,9 +206,9 @@ export class Scheduler {
    * const scheduler = new Scheduler({ maxConcurrency: 0 });
    * const counter = new Desync(0, { scheduler });
    * counter.desync((n) => void n.value++);
-   * scheduler.maxConcurrency = Infinity; // the waiting job starts in a microtask
-   * await Promise.resolve();
-   * assert.equal(counter.queued, 0);
+   * scheduler.maxConcurrency = Infinity; // the waiting job starts on its own
+   * await scheduler.runUntilIdle(); // waits without pulling anything
+   * assert.equal(counter.sync((n) => n.value), 1);
    * ```
    */
   get maxConcurrency(): number {
@@ -250,8 +255,13 @@ export class Scheduler {
    *
    * const scheduler = new Scheduler();
    * const data = new Desync(0, { scheduler });
-   * const done = data.futureSync(() => new Promise((resolve) => setTimeout(resolve, 1)));
-   * await Promise.resolve(); // it has started
+   * let started = () => {};
+   * const running = new Promise<void>((resolve) => (started = resolve));
+   * const done = data.futureSync(() => {
+   *   started();
+   *   return new Promise((resolve) => setTimeout(resolve, 1));
+   * });
+   * await running;
    * assert.equal(scheduler.inFlight, 1);
    * await done;
    * assert.equal(scheduler.inFlight, 0);

@@ -29,14 +29,112 @@ export function spin(ms: number): void {
   while (performance.now() < end) { /* work */ }
 }
 
+/**
+ * Measures the stalls of this thread: stretches in which it did not run although it had
+ * work to do, because the operating system ran other processes (a loaded machine, a
+ * virtual CPU descheduled by its host) or the runtime paused to collect garbage. Code that
+ * runs often reads the clock through `read()`; a jump of more than `thresholdMs` between
+ * two consecutive reads is a stall, since nothing that runs between two reads (a few
+ * jobs, the scheduler's bookkeeping, a turn of the event loop) takes that long by itself
+ * while there is work to do. `stalled` is the total so far, in milliseconds.
+ *
+ * Timing bounds are stated for the time the thread actually ran: the library cannot give
+ * the event loop a turn while the thread does not run at all.
+ */
+export class StallMeter {
+  /** Milliseconds of stalls seen so far. */
+  stalled = 0;
+  readonly thresholdMs: number;
+  #last = performance.now();
+
+  constructor(thresholdMs = 1) {
+    this.thresholdMs = thresholdMs;
+  }
+
+  /** `performance.now()`, counting the time since the previous read as a stall if it is long. */
+  read(): number {
+    const now = performance.now();
+    const jump = now - this.#last;
+    if (jump > this.thresholdMs) this.stalled += jump;
+    this.#last = now;
+    return now;
+  }
+}
+
 /** Lets every pending microtask (and the ones they queue) run. */
 export async function flushMicrotasks(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
 
-/** Waits one macrotask, so background drains that yielded get their turn. */
+/**
+ * Waits one macrotask (a timer). Not enough for a drain that the scheduler
+ * put off until the event loop's turn, nor for a fresh time window: a timer
+ * can fire between the two hops of the scheduler's probe (see freshWindow).
+ */
 export function nextMacrotask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+const timers = globalThis as typeof globalThis & {
+  setImmediate?: (callback: () => void) => unknown;
+};
+
+/** workerd, where a MessageChannel message is a microtask (as in _engine/platform.ts). */
+const workerd = typeof navigator === "object" &&
+  (navigator as { userAgent?: string } | null)?.userAgent === "Cloudflare-Workers";
+
+/**
+ * One hop of the macrotask the scheduler yields with (_engine/platform.ts):
+ * `setImmediate` (Deno, Node, Bun), else a `MessageChannel` message
+ * (browsers), else a timer (workerd).
+ */
+function macrotaskHop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof timers.setImmediate === "function") {
+      timers.setImmediate(resolve);
+    } else if (typeof MessageChannel === "function" && !workerd) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    } else {
+      setTimeout(resolve, 0);
+    }
+  });
+}
+
+/**
+ * Resolves once the event loop has had a full turn as the scheduler counts
+ * turns: a timer, then two hops of the macrotask it yields with (its probe of
+ * the loop is two such hops, queued before these). By then a drain that the
+ * scheduler had put off until the loop's turn has run, and, unless scheduler
+ * work runs in between, its next work starts a fresh time window: background
+ * work starts in the next microtask and `futureSync` on an idle object runs
+ * inline, however much work ran before.
+ *
+ * Only for tests whose subject is that latency; a test that merely needs a job
+ * to have started waits for the job itself (a deferred it resolves), and one
+ * that needs work done awaits it (`futureSync`, `runUntilIdle()`).
+ */
+export async function freshWindow(): Promise<void> {
+  await nextMacrotask();
+  await macrotaskHop();
+  await macrotaskHop();
+}
+
+/**
+ * Waits, a macrotask at a time, until `check()` holds; fails after `ms`. For
+ * a state change that no event announces, such as an `after()` job reaching
+ * its turn (it then waits for its input, so nothing of the test's own runs).
+ */
+export async function waitFor(check: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`Timeout after ${ms} ms: ${what}`);
+    await nextMacrotask();
+  }
 }
 
 /** Collects errors given to an error handler. */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { inspect as nodeInspect } from "node:util";
 import { Desync, Scheduler } from "../mod.ts";
 import { futureDesync, queue } from "../scheduler.ts";
-import { deferred, flushMicrotasks } from "./_helpers.ts";
+import { deferred, waitFor } from "./_helpers.ts";
 
 /** The inspectors wrap long output over lines; compare it on one. */
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, " ");
@@ -17,21 +17,28 @@ Deno.test("queued, running, suspended and closed follow the object's life", asyn
   const state = () => [data.queued, data.running, data.suspended, data.closed];
   assert.deepEqual(state(), [0, false, false, false]);
   const gate = deferred();
-  const held = data.futureDesync(() => gate.promise);
+  const started = deferred();
+  const held = data.futureDesync(() => {
+    started.resolve();
+    return gate.promise;
+  });
   data.desync((n) => void n.value++);
   assert.deepEqual(state(), [2, false, false, false]);
-  await Promise.resolve();
+  // Background work starts in a microtask, or after the event loop's turn when the scheduler
+  // is due to give it one: wait for the job itself.
+  await started.promise;
   assert.deepEqual(state(), [1, true, false, false]);
   gate.resolve();
   await held;
-  await flushMicrotasks();
+  await data.futureSync(() => {}); // and the job queued behind it has run
   assert.deepEqual(state(), [0, false, false, false]);
   const resumer = await data.suspend();
   assert.deepEqual(state(), [0, false, true, false]);
   resumer.resume();
   const input = deferred<number>();
   const waiting = data.after(input.promise, () => {});
-  await Promise.resolve();
+  assert.deepEqual(state(), [1, false, false, false]);
+  await waitFor(() => data.queued === 0, "the after() job reaches its turn");
   assert.deepEqual(state(), [0, true, false, false], "an after() waiting for its input is running");
   input.resolve(1);
   await waiting;

@@ -50,13 +50,15 @@ Deno.test("awaiting a SchedulerFuture pulls; a detached one waits", async () => 
 Deno.test("a pull continues across earlier async jobs once they settle", async () => {
   const { log } = manualPair();
   const gate = deferred();
+  const started = deferred();
   log.desync(async (l) => {
+    started.resolve();
     await gate.promise;
     l.value.push("async");
   });
   log.desync((l) => void l.value.push("sync"));
   const result = log.futureSync((l) => [...l.value]);
-  await flushMicrotasks();
+  await started.promise; // the pull started it (in a microtask, or after the loop's turn)
   assert.equal(log.running, true);
   gate.resolve();
   assert.deepEqual(await result, ["async", "sync"]);

@@ -10,7 +10,15 @@
 import assert from "node:assert/strict";
 import { ClosedError, Desync } from "../mod.ts";
 import { sink, transform } from "../pipe.ts";
-import { collect, deferred, delay, errorSink, streamFrom } from "./_helpers.ts";
+import {
+  collect,
+  deferred,
+  delay,
+  errorSink,
+  streamFrom,
+  waitFor,
+  withTimeout,
+} from "./_helpers.ts";
 import { counter } from "./_streams.ts";
 
 /**
@@ -173,17 +181,20 @@ Deno.test("sink: options.signal still stops at once after a source error", async
   const source = failingAfter(3, new Error("source broke"));
   const gate = deferred();
   const started: number[] = [];
+  const firstRunning = deferred();
   let told = false;
   const stop = new AbortController();
   const piping = source.stream.pipeTo(
     sink(new Desync(0), async (_, n: number, signal) => {
       started.push(n);
+      firstRunning.resolve();
       await gate.promise;
       told = signal.aborted;
     }, { signal: stop.signal }),
   );
   piping.catch(() => {}); // checked below (it must not settle before, but if it does...)
   await source.errored;
+  await firstRunning.promise; // chunk 1 runs (a background job: it may wait for the loop's turn)
   await delay(1); // pipeTo has aborted the sink
   stop.abort(new Error("stopped"));
   gate.resolve();
@@ -248,12 +259,15 @@ Deno.test("transform: unread, its writable takes exactly `backpressure` chunks",
         processed++;
         return n;
       }, options));
+      // The chunks' jobs are background work: wait for them, then give the pipe time to
+      // take more. Results waiting unread count against the limit: nobody reads, so it must not.
+      await waitFor(() => processed >= backpressure, `${backpressure} chunks processed`);
       await delay(50);
-      // Results waiting unread count against the limit: nobody reads, so no more is taken.
-      assert.equal(processed, backpressure, `${processed} chunks taken in 50 ms`);
+      assert.equal(processed, backpressure, `${processed} chunks taken while nobody reads`);
       assert.ok(source.pulled <= backpressure + 1, `pulled ${source.pulled}`);
       const reader = output.getReader();
       assert.equal((await reader.read()).value, 1);
+      await waitFor(() => processed >= backpressure + 1, "a chunk processed after the read");
       await delay(10);
       assert.equal(processed, backpressure + 1, "reading one result makes room for one chunk");
       await reader.cancel("enough");
@@ -307,6 +321,7 @@ Deno.test("transform: cancelling the output still stops at once: unstarted chunk
   const source = counter();
   const first = deferred();
   const gate = deferred();
+  const thirdRunning = deferred();
   const started: number[] = [];
   let told = false;
   const output = source.stream.pipeThrough(
@@ -315,6 +330,7 @@ Deno.test("transform: cancelling the output still stops at once: unstarted chunk
       if (n === 1) await first.promise;
       if (n === 2) await delay(1);
       if (n === 3) {
+        thirdRunning.resolve();
         await gate.promise;
         told = signal.aborted;
       }
@@ -324,7 +340,7 @@ Deno.test("transform: cancelling the output still stops at once: unstarted chunk
   await delay(5);
   // 1 and 2 finish while the writer waits: their unread results free no room.
   first.resolve();
-  await delay(20);
+  await withTimeout(thirdRunning.promise, 5_000, "chunk 3 starts once 1 and 2 finished");
   assert.deepEqual(started, [1, 2, 3], "1 and 2 unread, 3 running, 4 queued");
   // The limit, plus at most the one chunk the streams themselves may hold.
   assert.ok(source.pulled <= 5, `pulled ${source.pulled}`);
@@ -339,12 +355,14 @@ Deno.test("transform: cancelling the output still stops at once: unstarted chunk
 Deno.test("transform: cancelling the output after a source error still stops at once", async () => {
   const source = failingAfter(3, new Error("source broke"));
   const gate = deferred();
+  const secondRunning = deferred();
   const started: number[] = [];
   let told = false;
   const output = source.stream.pipeThrough(
     transform(new Desync(0), async (_, n: number, signal) => {
       started.push(n);
       if (n === 2) {
+        secondRunning.resolve();
         await gate.promise;
         told = signal.aborted;
       }
@@ -355,6 +373,9 @@ Deno.test("transform: cancelling the output after a source error still stops at 
   await delay(1);
   const reader = output.getReader();
   assert.equal((await reader.read()).value, 1, "the soft ending kept the result");
+  // Chunk 2 follows chunk 1 in a microtask, or after the event loop's turn when the
+  // scheduler is due to give it one: it must be running when the output is cancelled.
+  await secondRunning.promise;
   await reader.cancel("enough");
   gate.resolve();
   await delay(2);

@@ -360,8 +360,12 @@ Deno.test("pipe jobs are background work: they respect the concurrency budget", 
   const pool = new Scheduler({ maxConcurrency: 1 });
   const gate = deferred();
   const blocker = new Desync(0, { scheduler: pool });
-  const held = blocker.futureDesync(() => gate.promise);
-  await delay(1);
+  const started = deferred();
+  const held = blocker.futureDesync(() => {
+    started.resolve();
+    return gate.promise;
+  });
+  await started.promise; // the budget's only slot is taken
   const data = new Desync(0, { scheduler: pool });
   const done = pipeIn(data, [1, 2, 3], async (d, n) => {
     await Promise.resolve();

@@ -45,11 +45,15 @@ Deno.test("a job can mutate in place and replace primitives and frozen values", 
 Deno.test("sync throws WouldBlockError while an async job is in flight, without running or queueing", async () => {
   const data = new Desync(0);
   const gate = deferred();
+  const started = deferred();
   const held = data.futureSync(async (n) => {
+    started.resolve();
     await gate.promise;
     n.value = 1;
   });
-  await Promise.resolve(); // let the async job start
+  // Inline on an idle object, unless the scheduler is due to give the event loop a turn
+  // first: wait for the job itself rather than for a number of microtasks.
+  await started.promise;
   assert.equal(data.running, true);
   let ran = false;
   assert.throws(
@@ -280,8 +284,12 @@ Deno.test("trySync runs only on an idle, empty queue and never drains", async ()
 Deno.test("trySync reports busy while an async job is in flight or the queue is suspended", async () => {
   const data = new Desync(0);
   const gate = deferred();
-  const held = data.futureSync(() => gate.promise);
-  await Promise.resolve();
+  const started = deferred();
+  const held = data.futureSync(() => {
+    started.resolve();
+    return gate.promise;
+  });
+  await started.promise; // in flight from here on
   assert.throws(() => data.trySync(() => 0), /async job is in flight/);
   gate.resolve();
   await held;

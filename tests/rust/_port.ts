@@ -4,7 +4,7 @@
 import { Scheduler } from "../../mod.ts";
 
 // Rust's oneshot channels become deferred promises, `thread::sleep` an awaited timer.
-export { type Deferred, deferred, delay, withTimeout } from "../_helpers.ts";
+export { type Deferred, deferred, delay, waitFor, withTimeout } from "../_helpers.ts";
 import { delay } from "../_helpers.ts";
 
 /** One macrotask: every microtask (and so every microtask-started drain) has run. */

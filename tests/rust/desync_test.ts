@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { ClosedError, Desync, TrySyncError, WouldBlockError } from "../../mod.ts";
 
-import { deferred, delay, tick } from "./_port.ts";
+import { deferred, delay, waitFor } from "./_port.ts";
 
 // ------------------------------------------------------------------ §3.1 tests/desync.rs
 
@@ -180,7 +180,9 @@ Deno.test("§3.1 tests/desync.rs (Desync API)", async (t) => {
       n.value = 3;
     });
     await firstDone.promise;
-    await tick();
+    // The `after` job reaches its turn in the first job's drain, or in a later one when the
+    // scheduler is due to give the event loop a turn: wait until it has left the queue.
+    await waitFor(() => desync.queued === 1, "the after() job reaches its turn");
     // The `after` job holds the object while it waits for its input.
     assert.equal(seen.length, 0);
     assert.equal(desync.running, true);
