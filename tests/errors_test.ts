@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { Desync, DesyncError, Scheduler } from "../mod.ts";
-import { desync, futureSync } from "../scheduler.ts";
+import { desync, futureSync, queue } from "../scheduler.ts";
 import {
   deferred,
   errorSink,
@@ -101,6 +101,35 @@ Deno.test("raw queue jobs report to their scheduler's handler", async () => {
   await futureSync(q, () => {});
   assert.equal(errors.length, 1);
   assert.ok(errors[0] instanceof TypeError);
+});
+
+Deno.test("a queue's own onError comes before its scheduler's, and can be changed", async () => {
+  const fromScheduler = errorSink();
+  const fromQueue = errorSink();
+  const sched = new Scheduler({ onError: fromScheduler.handler });
+  const q = sched.queue({ onError: fromQueue.handler });
+  assert.equal(q.onError, fromQueue.handler);
+  desync(q, () => {
+    throw new Error("to the queue");
+  });
+  await futureSync(q, () => {});
+  q.onError = undefined; // defers to the scheduler's from now on
+  desync(q, () => {
+    throw new Error("to the scheduler");
+  });
+  await futureSync(q, () => {});
+  await flushMicrotasks();
+  assert.deepEqual(fromQueue.errors.map((e) => (e as Error).message), ["to the queue"]);
+  assert.deepEqual(fromScheduler.errors.map((e) => (e as Error).message), ["to the scheduler"]);
+  // queue() on the global scheduler takes the same option.
+  const global = errorSink();
+  const g = queue({ onError: global.handler });
+  desync(g, () => {
+    throw new Error("global queue");
+  });
+  await futureSync(g, () => {});
+  await flushMicrotasks();
+  assert.equal(global.errors.length, 1);
 });
 
 Deno.test("a throwing handler does not hide either error: both reach reportError", async () => {

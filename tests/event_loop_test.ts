@@ -295,3 +295,44 @@ Deno.test("slow jobs: the loop's longest wait is the longest job plus 2 budgets,
     );
   });
 });
+
+// Deployed Cloudflare Workers freeze performance.now() during computation:
+// the time budget never runs out there, so a window also ends after a run of
+// jobs during which the clock did not move.
+Deno.test("with a frozen clock, a long backlog still gives timers a turn", async () => {
+  const JOBS = 300_000;
+  const scheduler = new Scheduler({ maxConcurrency: 0 });
+  const data = new Desync(0, { scheduler });
+  const job = (n: { value: number }) => void n.value++;
+  for (let i = 0; i < JOBS; i++) data.desync(job);
+  const real = performance.now;
+  const frozen = real.call(performance);
+  performance.now = () => frozen;
+  let turns = 0;
+  let stop = false;
+  const start = Date.now();
+  let firstTurn = -1;
+  const tick = () => {
+    turns++;
+    if (firstTurn < 0) firstTurn = Date.now() - start;
+    if (!stop) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  try {
+    scheduler.maxConcurrency = Infinity;
+    await data.futureSync(() => {});
+  } finally {
+    performance.now = real;
+    stop = true;
+  }
+  const took = Date.now() - start;
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  console.log(
+    `event loop, ${JOBS} jobs with a frozen clock: ran ${took} ms, ${turns} timer turns, ` +
+      `the first after ${firstTurn} ms`,
+  );
+  assert.equal(data.sync((n) => n.value), JOBS);
+  // Without the fallback the timer could only fire after the whole backlog.
+  assert.ok(turns >= 2, `${turns} timer turns during a ${took} ms backlog with a frozen clock`);
+  assert.ok(firstTurn >= 0 && firstTurn < took, "a timer fired before the backlog ended");
+});

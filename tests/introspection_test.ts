@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { inspect as nodeInspect } from "node:util";
 import { Desync, Scheduler } from "../mod.ts";
-import { futureDesync, queue } from "../scheduler.ts";
+import { futureDesync, queue, scheduler } from "../scheduler.ts";
 import { deferred, waitFor } from "./_helpers.ts";
 
 /** The inspectors wrap long output over lines; compare it on one. */
@@ -45,6 +45,14 @@ Deno.test("queued, running, suspended and closed follow the object's life", asyn
   const closing = data.close();
   assert.deepEqual(state(), [0, false, false, true]);
   await closing;
+});
+
+Deno.test("Desync.scheduler and JobQueue.scheduler name the scheduler that runs them", () => {
+  const own = new Scheduler();
+  assert.equal(new Desync(0, { scheduler: own }).scheduler, own);
+  assert.equal(new Desync(0).scheduler, scheduler());
+  assert.equal(own.queue().scheduler, own);
+  assert.equal(queue().scheduler, scheduler());
 });
 
 Deno.test("SchedulerFuture.done and QueueResumer.resumed", async () => {
