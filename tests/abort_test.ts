@@ -226,6 +226,64 @@ Deno.test("a job aborting its own signal during its synchronous part releases it
   assert.equal(await data.futureSync((n) => n.value), 1);
 });
 
+Deno.test("aborted during its synchronous part, a job's caller gets the reason whatever the job returns", async () => {
+  const { errors, handler } = errorSink();
+  const data = new Desync(0, { onError: handler });
+  const reason = new Error("stop");
+  for (const schedule of ["futureSync", "futureDesync"] as const) {
+    // A plain value: dropped, the caller gets the reason.
+    const returned = new AbortController();
+    const job = (n: { value: number }) => {
+      returned.abort(reason);
+      return ++n.value;
+    };
+    const options = { signal: returned.signal };
+    const result = schedule === "futureSync"
+      ? data.futureSync(job, options)
+      : data.futureDesync(job, options);
+    await assert.rejects(Promise.resolve(result), (error) => error === reason, schedule);
+    // Another error thrown after the abort: the caller gets the reason, the error is reported.
+    const thrown = new AbortController();
+    const failing = () => {
+      thrown.abort(reason);
+      throw new Error(`${schedule} cleanup failed`);
+    };
+    const failed = schedule === "futureSync"
+      ? data.futureSync(failing, { signal: thrown.signal })
+      : data.futureDesync(failing, { signal: thrown.signal });
+    await assert.rejects(Promise.resolve(failed), (error) => error === reason, schedule);
+  }
+  await data.futureSync(() => {});
+  await flushMicrotasks();
+  assert.equal(data.sync((n) => n.value), 2, "the jobs ran");
+  assert.deepEqual(errors.map((e) => (e as Error).message).sort(), [
+    "futureDesync cleanup failed",
+    "futureSync cleanup failed",
+  ]);
+});
+
+Deno.test("a job that returned its own object's future is released by an abort while it follows it", async () => {
+  const data = new Desync(0);
+  const gate = deferred();
+  const controller = new AbortController();
+  const reason = new Error("no longer needed");
+  let blocker!: PromiseLike<unknown>;
+  const outer = data.futureDesync((n) => {
+    blocker = data.futureDesync(() => gate.promise); // holds the object after this job
+    // Returns a later job of its own object: it does not hold the object for it.
+    return data.futureDesync(() => ++n.value);
+  }, { signal: controller.signal });
+  const settled = Promise.allSettled([outer]);
+  await waitFor(() => data.running && data.queued === 1, "the outer job ran; the inner one waits");
+  controller.abort(reason);
+  const [result] = await settled;
+  assert.equal(result.status, "rejected");
+  assert.equal((result as PromiseRejectedResult).reason, reason);
+  gate.resolve();
+  await blocker;
+  assert.equal(await data.futureSync((n) => n.value), 1, "the inner job still ran");
+});
+
 Deno.test("after an abort, the job's own signal.reason is a cancellation; any other error is reported", async () => {
   const { errors, handler } = errorSink();
   const data = new Desync(0, { onError: handler });
