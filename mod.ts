@@ -7,7 +7,7 @@
  * are async and span many `await`s, so concurrent callers cannot interleave
  * inside them. A port of the Rust crate
  * [`desync`](https://github.com/Logicalshift/desync) to the web platform: zero
- * dependencies, and the same module runs on Deno, Node, Bun and browsers.
+ * dependencies, and the same module runs on Deno, Node, Bun, browsers and workerd.
  *
  * - `desync(job)` runs a job in the background (later, on the same thread);
  *   `sync(job)` runs it now and returns its result; `futureSync`,
