@@ -191,7 +191,7 @@ export class PipeRun {
       },
       write: (item) => {
         this.offer(item);
-        return this.hasRoom ? undefined : this.waitForRoom();
+        return this.hasRoom ? undefined : this.waitForRoom().then(this.#afterRoom);
       },
       close: () => {
         this.#stopInput = null; // the writer closed it: nothing to stop any more
@@ -223,6 +223,16 @@ export class PipeRun {
       if (this.#ending !== ending) throw error;
     });
   }
+
+  /**
+   * A write that waited for room fails if a hard stop ended the wait: the
+   * stream is errored already (`controller.error`), and rejecting the write
+   * too makes `pipeTo` reject on workerd, whose pipeTo otherwise fulfils when
+   * its destination is errored during a write (the Streams standard rejects).
+   */
+  readonly #afterRoom = (): void => {
+    if (this.#stopped) throw this.#ending!.reason;
+  };
 
   /** Stops the input side, once. */
   #haltInput(reason: unknown): void {

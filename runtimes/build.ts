@@ -52,7 +52,9 @@ export function findTestFiles(): string[] {
     }
   };
   walk("tests");
-  return found.sort();
+  // DESYNC_TEST_FILES=a,b runs only the files whose path contains one of them (for debugging).
+  const only = process.env.DESYNC_TEST_FILES?.split(",").filter((part) => part !== "");
+  return found.sort().filter((file) => !only?.length || only.some((part) => file.includes(part)));
 }
 
 /**
@@ -154,7 +156,8 @@ export function ensureNpmPackages(): void {
   });
   if (missing.length === 0) return;
   const packages = missing.map((spec) => spec.version ? `${spec.name}@${spec.version}` : spec.name);
-  console.log(
+  // To stderr: stdout carries the list of bundles that run.sh reads.
+  console.error(
     `::: installing npm packages the tests import: ${packages.join(" ")}`,
   );
   execFileSync(

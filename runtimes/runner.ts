@@ -21,7 +21,7 @@ export type Result =
   | { name: string; status: "passed" | "failed"; ms: number; error?: string }
   | { name: string; status: "skipped"; reason: string };
 
-const TIMEOUT_MS = 60_000;
+const TIMEOUT_MS = 240_000; // the model test runs 3,000 programs: about a minute in a page
 
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
