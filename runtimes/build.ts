@@ -12,7 +12,13 @@
 
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -53,8 +59,12 @@ export function findTestFiles(): string[] {
   };
   walk("tests");
   // DESYNC_TEST_FILES=a,b runs only the files whose path contains one of them (for debugging).
-  const only = process.env.DESYNC_TEST_FILES?.split(",").filter((part) => part !== "");
-  return found.sort().filter((file) => !only?.length || only.some((part) => file.includes(part)));
+  const only = process.env.DESYNC_TEST_FILES?.split(",").filter((part) =>
+    part !== ""
+  );
+  return found.sort().filter((file) =>
+    !only?.length || only.some((part) => file.includes(part))
+  );
 }
 
 /**
@@ -63,7 +73,10 @@ export function findTestFiles(): string[] {
  * (the test then fails on that runtime, naming the missing API).
  */
 const NOT_EVERYWHERE: [RegExp, string][] = [
-  [/\bReadableStream\.from\(/, "ReadableStream.from (not in Chromium): use streamFrom"],
+  [
+    /\bReadableStream\.from\(/,
+    "ReadableStream.from (not in Chromium): use streamFrom",
+  ],
   [/\bArray\.fromAsync\(/, "Array.fromAsync (not in Node 20): use collect"],
 ];
 
@@ -71,25 +84,40 @@ const NOT_EVERYWHERE: [RegExp, string][] = [
 export function portabilityNotes(): string[] {
   const notes: string[] = [];
   const walk = (dir: string) => {
-    for (const entry of readdirSync(join(REPO_DIR, dir), { withFileTypes: true })) {
+    for (
+      const entry of readdirSync(join(REPO_DIR, dir), { withFileTypes: true })
+    ) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|tsx|mts|js|mjs|jsx)$/.test(entry.name) && entry.name !== "_helpers.ts") {
+      else if (
+        /\.(ts|tsx|mts|js|mjs|jsx)$/.test(entry.name) &&
+        entry.name !== "_helpers.ts"
+      ) {
         const text = readFileSync(join(REPO_DIR, path), "utf8");
         for (const [pattern, advice] of NOT_EVERYWHERE) {
-          if (pattern.test(text)) notes.push(`${path} uses ${advice} from tests/_helpers.ts`);
+          if (pattern.test(text)) {
+            notes.push(`${path} uses ${advice} from tests/_helpers.ts`);
+          }
         }
       }
     }
   };
   walk("tests");
   // A skip whose test was renamed or removed would silently do nothing.
-  const sources = findTestFiles().map((file) => readFileSync(join(REPO_DIR, file), "utf8"));
+  const sources = findTestFiles().map((file) =>
+    readFileSync(join(REPO_DIR, file), "utf8")
+  );
   for (const skip of SKIPS) {
     if (typeof skip.test !== "string") continue;
     const literal = JSON.stringify(skip.test);
-    if (!sources.some((text) => text.includes(literal) || text.includes(`\`${skip.test}\``))) {
-      notes.push(`runtimes/skips.ts names a test that no test file has: ${literal}`);
+    if (
+      !sources.some((text) =>
+        text.includes(literal) || text.includes(`\`${skip.test}\``)
+      )
+    ) {
+      notes.push(
+        `runtimes/skips.ts names a test that no test file has: ${literal}`,
+      );
     }
   }
   return notes;
@@ -155,7 +183,9 @@ export function ensureNpmPackages(): void {
       (/^\d+\.\d+\.\d+/.test(spec.version) && installed !== spec.version);
   });
   if (missing.length === 0) return;
-  const packages = missing.map((spec) => spec.version ? `${spec.name}@${spec.version}` : spec.name);
+  const packages = missing.map((spec) =>
+    spec.version ? `${spec.name}@${spec.version}` : spec.name
+  );
   // To stderr: stdout carries the list of bundles that run.sh reads.
   console.error(
     `::: installing npm packages the tests import: ${packages.join(" ")}`,
@@ -171,7 +201,8 @@ export function ensureNpmPackages(): void {
       "--no-fund",
       ...packages,
     ],
-    { stdio: "inherit" },
+    // npm's own output to stderr too (stdout is the bundle list run.sh reads).
+    { stdio: ["ignore", process.stderr, "inherit"] },
   );
 }
 
@@ -204,7 +235,9 @@ export async function buildBundles(
     const source = target === "node"
       ? `import ${abs(join(RUNTIMES_DIR, "node_setup.ts"))};\n` +
         `import ${abs(join(REPO_DIR, testFile))};\n`
-      : `import { runRegisteredTests } from ${abs(join(RUNTIMES_DIR, "browser_harness.ts"))};\n` +
+      : `import { runRegisteredTests } from ${
+        abs(join(RUNTIMES_DIR, "browser_harness.ts"))
+      };\n` +
         `import ${abs(join(REPO_DIR, testFile))};\n` +
         `await runRegisteredTests(${abs(testFile)});\n`;
     writeFileSync(entry, source);
@@ -227,7 +260,9 @@ export async function buildBundles(
     tsconfigRaw: {
       compilerOptions: { useDefineForClassFields: true, target: "ES2022" },
     },
-    plugins: browser ? [npmSpecifiers(), browserNodeModules()] : [npmSpecifiers()],
+    plugins: browser
+      ? [npmSpecifiers(), browserNodeModules()]
+      : [npmSpecifiers()],
     inject: browser ? [join(RUNTIMES_DIR, "browser_process.ts")] : [],
   });
   return bundles;
@@ -277,7 +312,8 @@ export function npmSpecifiers() {
  * (skips.ts). Any other node: import fails the build, naming itself.
  */
 const BROWSER_SHIMS: Record<string, string> = {
-  "node:assert/strict": `import assert from "assert"; export default assert.strict;`,
+  "node:assert/strict":
+    `import assert from "assert"; export default assert.strict;`,
   "node:util": `export function inspect() {
   throw new Error("node:util is a Node API; a browser has no inspect (see runtimes/skips.ts)");
 }`,
