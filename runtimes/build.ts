@@ -12,13 +12,7 @@
 
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -59,12 +53,8 @@ export function findTestFiles(): string[] {
   };
   walk("tests");
   // DESYNC_TEST_FILES=a,b runs only the files whose path contains one of them (for debugging).
-  const only = process.env.DESYNC_TEST_FILES?.split(",").filter((part) =>
-    part !== ""
-  );
-  return found.sort().filter((file) =>
-    !only?.length || only.some((part) => file.includes(part))
-  );
+  const only = process.env.DESYNC_TEST_FILES?.split(",").filter((part) => part !== "");
+  return found.sort().filter((file) => !only?.length || only.some((part) => file.includes(part)));
 }
 
 /**
@@ -104,16 +94,12 @@ export function portabilityNotes(): string[] {
   };
   walk("tests");
   // A skip whose test was renamed or removed would silently do nothing.
-  const sources = findTestFiles().map((file) =>
-    readFileSync(join(REPO_DIR, file), "utf8")
-  );
+  const sources = findTestFiles().map((file) => readFileSync(join(REPO_DIR, file), "utf8"));
   for (const skip of SKIPS) {
     if (typeof skip.test !== "string") continue;
     const literal = JSON.stringify(skip.test);
     if (
-      !sources.some((text) =>
-        text.includes(literal) || text.includes(`\`${skip.test}\``)
-      )
+      !sources.some((text) => text.includes(literal) || text.includes(`\`${skip.test}\``))
     ) {
       notes.push(
         `runtimes/skips.ts names a test that no test file has: ${literal}`,
@@ -183,9 +169,7 @@ export function ensureNpmPackages(): void {
       (/^\d+\.\d+\.\d+/.test(spec.version) && installed !== spec.version);
   });
   if (missing.length === 0) return;
-  const packages = missing.map((spec) =>
-    spec.version ? `${spec.name}@${spec.version}` : spec.name
-  );
+  const packages = missing.map((spec) => spec.version ? `${spec.name}@${spec.version}` : spec.name);
   // To stderr: stdout carries the list of bundles that run.sh reads.
   console.error(
     `::: installing npm packages the tests import: ${packages.join(" ")}`,
@@ -235,9 +219,7 @@ export async function buildBundles(
     const source = target === "node"
       ? `import ${abs(join(RUNTIMES_DIR, "node_setup.ts"))};\n` +
         `import ${abs(join(REPO_DIR, testFile))};\n`
-      : `import { runRegisteredTests } from ${
-        abs(join(RUNTIMES_DIR, "browser_harness.ts"))
-      };\n` +
+      : `import { runRegisteredTests } from ${abs(join(RUNTIMES_DIR, "browser_harness.ts"))};\n` +
         `import ${abs(join(REPO_DIR, testFile))};\n` +
         `await runRegisteredTests(${abs(testFile)});\n`;
     writeFileSync(entry, source);
@@ -260,9 +242,7 @@ export async function buildBundles(
     tsconfigRaw: {
       compilerOptions: { useDefineForClassFields: true, target: "ES2022" },
     },
-    plugins: browser
-      ? [npmSpecifiers(), browserNodeModules()]
-      : [npmSpecifiers()],
+    plugins: browser ? [npmSpecifiers(), browserNodeModules()] : [npmSpecifiers()],
     inject: browser ? [join(RUNTIMES_DIR, "browser_process.ts")] : [],
   });
   return bundles;
@@ -312,8 +292,7 @@ export function npmSpecifiers() {
  * (skips.ts). Any other node: import fails the build, naming itself.
  */
 const BROWSER_SHIMS: Record<string, string> = {
-  "node:assert/strict":
-    `import assert from "assert"; export default assert.strict;`,
+  "node:assert/strict": `import assert from "assert"; export default assert.strict;`,
   "node:util": `export function inspect() {
   throw new Error("node:util is a Node API; a browser has no inspect (see runtimes/skips.ts)");
 }`,

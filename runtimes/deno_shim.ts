@@ -63,7 +63,12 @@ export interface Backend {
    * V8's (Node) or JSC's (Bun) heap statistics, from `process.memoryUsage()`:
    * the same fields as `Deno.memoryUsage()`. Undefined in a browser.
    */
-  memoryUsage?: () => { rss: number; heapTotal: number; heapUsed: number; external: number };
+  memoryUsage?: () => {
+    rss: number;
+    heapTotal: number;
+    heapUsed: number;
+    external: number;
+  };
 }
 
 type StepFn = (t: TestContext) => void | Promise<void>;
@@ -233,7 +238,9 @@ export function installDenoShim(backend: Backend): void {
       query: () => Promise.resolve({ state }),
     },
   };
-  if (backend.memoryUsage !== undefined) provided.memoryUsage = backend.memoryUsage;
+  if (backend.memoryUsage !== undefined) {
+    provided.memoryUsage = backend.memoryUsage;
+  }
   const shim = new Proxy(provided, {
     get(target, key) {
       if (typeof key === "symbol" || key in target || key === "then") {

@@ -113,7 +113,8 @@ export function skipReason(
   test: string,
   runtime: RuntimeInfo,
 ): string | undefined {
-  return SKIPS.find((skip) => matches(skip, test) && skip.when(runtime))?.reason;
+  return SKIPS.find((skip) => matches(skip, test) && skip.when(runtime))
+    ?.reason;
 }
 
 function matches(skip: Skip, test: string): boolean {

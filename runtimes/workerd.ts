@@ -82,7 +82,10 @@ async function buildWorkers(outDir: string): Promise<TestWorker[]> {
   mkdirSync(outDir, { recursive: true });
   const testFiles = findTestFiles();
   const names = testFiles.map((file) =>
-    file.replace(/^tests[\\/]/, "").replace(/\.[^.]+$/, "").replace(/[\\/]/g, "__")
+    file.replace(/^tests[\\/]/, "").replace(/\.[^.]+$/, "").replace(
+      /[\\/]/g,
+      "__",
+    )
   );
   const common = {
     outdir: outDir,
@@ -94,31 +97,47 @@ async function buildWorkers(outDir: string): Promise<TestWorker[]> {
     platform: "browser",
     target: "es2022",
     logLevel: "warning",
-    tsconfigRaw: { compilerOptions: { useDefineForClassFields: true, target: "ES2022" } },
+    tsconfigRaw: {
+      compilerOptions: { useDefineForClassFields: true, target: "ES2022" },
+    },
     plugins: [npmSpecifiers(), browserNodeModules()],
     inject: [join(RUNTIMES_DIR, "browser_process.ts")],
   };
   await esbuild.build({
     ...common,
-    entryPoints: [{ in: join(RUNTIMES_DIR, "workerd_harness.ts"), out: "harness" }],
+    entryPoints: [{
+      in: join(RUNTIMES_DIR, "workerd_harness.ts"),
+      out: "harness",
+    }],
   });
   const { metafile } = await esbuild.build({
     ...common,
-    entryPoints: testFiles.map((file, i) => ({ in: join(REPO_DIR, file), out: names[i] })),
+    entryPoints: testFiles.map((file, i) => ({
+      in: join(REPO_DIR, file),
+      out: names[i],
+    })),
     metafile: true,
-  }) as { metafile: { outputs: Record<string, { imports: unknown[]; exports: string[] }> } };
+  }) as {
+    metafile: {
+      outputs: Record<string, { imports: unknown[]; exports: string[] }>;
+    };
+  };
   const harness = readFileSync(join(outDir, "harness.mjs"), "utf8");
   return testFiles.map((testFile, i) => {
     const path = join(outDir, `${names[i]}.mjs`);
     const output = metafile.outputs[relative(process.cwd(), path).replaceAll("\\", "/")];
     let bundle = readFileSync(path, "utf8");
     if (output === undefined || output.imports.length > 0) {
-      throw new Error(`${testFile}: its bundle imports other modules; it cannot be wrapped`);
+      throw new Error(
+        `${testFile}: its bundle imports other modules; it cannot be wrapped`,
+      );
     }
     if (output.exports.length > 0) {
       // What a test file exports is of no use here: drop esbuild's closing export statement.
       const end = bundle.replace(/\nexport \{[^}]*\};\s*$/, "\n");
-      if (end === bundle) throw new Error(`${testFile}: its bundle's exports were not found`);
+      if (end === bundle) {
+        throw new Error(`${testFile}: its bundle's exports were not found`);
+      }
       bundle = end;
     }
     // On the bundle's first line, so that its line numbers stay as they were.
@@ -169,9 +188,13 @@ for (const { testFile, modules } of workers) {
   const timer = setTimeout(() => abort.abort(), FILE_TIMEOUT_MS);
   try {
     await mf.ready;
-    const response = await mf.dispatchFetch("http://127.0.0.1/", { signal: abort.signal });
+    const response = await mf.dispatchFetch("http://127.0.0.1/", {
+      signal: abort.signal,
+    });
     if (response.status !== 200 || response.body === null) {
-      throw new Error(`the Worker answered ${response.status}: ${await response.text()}`);
+      throw new Error(
+        `the Worker answered ${response.status}: ${await response.text()}`,
+      );
     }
     let buffered = "";
     const decoder = new TextDecoder();
@@ -185,7 +208,9 @@ for (const { testFile, modules } of workers) {
         if (report.kind === "done") {
           done = true;
         } else if (report.kind === "error") {
-          throw new Error(`the test file failed to load or run: ${report.error}`);
+          throw new Error(
+            `the test file failed to load or run: ${report.error}`,
+          );
         } else if (report.status === "skipped") {
           results++;
           skipped.push(`${testFile} > ${report.name}: ${report.reason}`);
@@ -197,15 +222,21 @@ for (const { testFile, modules } of workers) {
         } else {
           results++;
           failed++;
-          console.log(`FAIL ${testFile} > ${report.name} (${report.ms} ms)\n${report.error}`);
+          console.log(
+            `FAIL ${testFile} > ${report.name} (${report.ms} ms)\n${report.error}`,
+          );
         }
       }
     }
-    if (!done) throw new Error("the response ended before the last test reported");
+    if (!done) {
+      throw new Error("the response ended before the last test reported");
+    }
   } catch (error) {
     failed++;
     const why = abort.signal.aborted ? `no end after ${FILE_TIMEOUT_MS} ms` : String(error);
-    console.log(`FAIL ${testFile}: the Worker did not finish (${results} results): ${why}`);
+    console.log(
+      `FAIL ${testFile}: the Worker did not finish (${results} results): ${why}`,
+    );
   } finally {
     clearTimeout(timer);
     await mf.dispose().catch(() => {}); // a workerd that failed to start rejects this too
@@ -216,5 +247,7 @@ if (skipped.length > 0) {
   console.log(`\nskipped on workerd (${skipped.length}):`);
   for (const line of skipped) console.log(`  ${line}`);
 }
-console.log(`workerd: ${passed} passed, ${failed} failed, ${skipped.length} skipped`);
+console.log(
+  `workerd: ${passed} passed, ${failed} failed, ${skipped.length} skipped`,
+);
 process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

@@ -33,7 +33,10 @@ export type WorkerdReport =
 function recordPreventDefault(type: { prototype: Event } | undefined): void {
   if (type === undefined) return;
   const preventDefault = Event.prototype.preventDefault;
-  const defaultPrevented = Object.getOwnPropertyDescriptor(Event.prototype, "defaultPrevented")
+  const defaultPrevented = Object.getOwnPropertyDescriptor(
+    Event.prototype,
+    "defaultPrevented",
+  )
     ?.get;
   const prevented = new WeakSet<Event>();
   Object.defineProperty(type.prototype, "preventDefault", {
@@ -53,7 +56,8 @@ function recordPreventDefault(type: { prototype: Event } | undefined): void {
 }
 recordPreventDefault(globalThis.ErrorEvent);
 recordPreventDefault(
-  (globalThis as { PromiseRejectionEvent?: { prototype: Event } }).PromiseRejectionEvent,
+  (globalThis as { PromiseRejectionEvent?: { prototype: Event } })
+    .PromiseRejectionEvent,
 );
 
 // workerd has no environment for a Worker to read (Deno.env reads nothing,
@@ -70,7 +74,11 @@ export function makeWorker(load: () => Promise<void>): { fetch(): Response } {
   return { fetch };
 
   function fetch(): Response {
-    if (ran) return new Response("the tests of this Worker already ran", { status: 409 });
+    if (ran) {
+      return new Response("the tests of this Worker already ran", {
+        status: 409,
+      });
+    }
     ran = true;
     const stream = new TransformStream<string, string>();
     const writer = stream.writable.getWriter();
@@ -82,7 +90,10 @@ export function makeWorker(load: () => Promise<void>): { fetch(): Response } {
         await runner.runRegistered((result) => void send({ kind: "result", ...result }));
         await send({ kind: "done" });
       } catch (error) {
-        await send({ kind: "error", error: String((error as Error)?.stack ?? error) });
+        await send({
+          kind: "error",
+          error: String((error as Error)?.stack ?? error),
+        });
       } finally {
         await writer.close();
       }

@@ -150,9 +150,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
 function assertNone(rule: string, violations: readonly string[]): void {
   if (violations.length === 0) return;
   assert.fail(
-    `${rule}: ${violations.length} violation(s)\n${
-      violations.map((v) => `  - ${v}`).join("\n")
-    }`,
+    `${rule}: ${violations.length} violation(s)\n${violations.map((v) => `  - ${v}`).join("\n")}`,
   );
 }
 
@@ -369,12 +367,8 @@ export { a } from "./area/a.ts";
 
 /** Asserts that `violations` has one entry matching each pattern, and nothing else. */
 function assertReports(violations: string[], expected: RegExp[]): void {
-  const unmatched = violations.filter((v) =>
-    !expected.some((pattern) => pattern.test(v))
-  );
-  const missing = expected.filter((pattern) =>
-    !violations.some((v) => pattern.test(v))
-  );
+  const unmatched = violations.filter((v) => !expected.some((pattern) => pattern.test(v)));
+  const missing = expected.filter((pattern) => !violations.some((v) => pattern.test(v)));
   assert.deepEqual(
     { missing: missing.map(String), unexpected: unmatched },
     { missing: [], unexpected: [] },
@@ -414,9 +408,7 @@ Deno.test("structure: each rule reports a synthetic violation (the checker canno
       const scan = analyze(project({ "area/x.ts": source }), POLICY).scans.get(
         "area/x.ts",
       )!;
-      const found = scan.edges.map((e) =>
-        `${e.specifier} ${e.kind}${e.typeOnly ? " type" : ""}`
-      );
+      const found = scan.edges.map((e) => `${e.specifier} ${e.kind}${e.typeOnly ? " type" : ""}`);
       assert.deepEqual(found, [
         "./type_statement.ts import type",
         "./type_list.ts import type",
@@ -458,10 +450,8 @@ Deno.test("structure: each rule reports a synthetic violation (the checker canno
           "area/d.ts": `import type { E } from "./e.ts";\nexport type D = E;`,
           "area/e.ts": `import type { D } from "./d.ts";\nexport type E = D;`,
           // ...and reported across folders.
-          "area/f.ts":
-            `import type { G } from "../other/g.ts";\nexport type F = G;`,
-          "other/g.ts":
-            `import { type F } from "../area/f.ts";\nexport type G = F;`,
+          "area/f.ts": `import type { G } from "../other/g.ts";\nexport type F = G;`,
+          "other/g.ts": `import { type F } from "../area/f.ts";\nexport type G = F;`,
           "area/self.ts": `export { x } from "./self.ts";`,
         }),
         POLICY,
@@ -482,8 +472,7 @@ Deno.test("structure: each rule reports a synthetic violation (the checker canno
           "mod.ts": ENTRY,
           "_engine/core.ts":
             `import { Desync } from "../desync/desync.ts";\nexport const core = 1;`,
-          "_engine/ok.ts":
-            `import { core } from "./core.ts";\nexport const ok = core;`,
+          "_engine/ok.ts": `import { core } from "./core.ts";\nexport const ok = core;`,
           "scheduler/s.ts":
             `import type { Desync } from "../desync/desync.ts";\nexport const s = 1;`,
           "desync/desync.ts": [
@@ -696,8 +685,7 @@ Deno.test("structure: each rule reports a synthetic violation (the checker canno
   };
   const surface = analyze(
     project({
-      "mod.ts":
-        `/** @module */\nexport { helper, Public, Thing } from "./area/thing.ts";`,
+      "mod.ts": `/** @module */\nexport { helper, Public, Thing } from "./area/thing.ts";`,
       "area/thing.ts": [
         `import type { Core } from "../_engine/core.ts";`,
         `interface Job {}`,
@@ -797,8 +785,7 @@ Deno.test("structure: each rule reports a synthetic violation (the checker canno
         project({
           "mod.ts": ENTRY,
           "_engine/core.ts": `export const core = 1;`,
-          "area/a.ts":
-            `import { core } from "../_engine/core.ts";\nexport const a = core;`,
+          "area/a.ts": `import { core } from "../_engine/core.ts";\nexport const a = core;`,
         }),
         POLICY,
       );
