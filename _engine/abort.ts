@@ -1,6 +1,6 @@
 // Copyright 2026 the desync authors. MIT license.
 // One abort listener per signal, however many jobs on however many queues
-// share it. A listener per job made a shared signal quadratic (every job's
+// (and waiters of the primitives) share it. A listener per job made a shared signal quadratic (every job's
 // start removed its listener from a list as long as the queue; 100,000 jobs
 // took 49 s to schedule and 38 s to abort) and tripped Node's
 // MaxListenersExceededWarning at 11 jobs.
@@ -23,26 +23,56 @@ export interface SignalWatch {
 interface SignalHub {
   readonly signal: AbortSignal;
   readonly watches: Map<QueueMachine, SignalWatch>;
+  /** Single callbacks (the primitives' waiters): added and removed in O(1). */
+  readonly callbacks: Set<() => void>;
   readonly listener: () => void;
 }
 
 const hubs = new WeakMap<AbortSignal, SignalHub>();
 
-/** Counts one more job of `queue` under `signal`; returns its ticket for `unwatch`. */
-export function watch(signal: AbortSignal, queue: QueueMachine): SignalWatch {
+function hubOf(signal: AbortSignal): SignalHub {
   let hub = hubs.get(signal);
   if (hub === undefined) {
     const watches = new Map<QueueMachine, SignalWatch>();
+    const callbacks = new Set<() => void>();
     const listener = () => {
       hubs.delete(signal);
       // Each queue cancels what it holds under the signal; jobs settle (and
-      // unwatch) as they are cancelled, so walk a copy.
+      // unwatch) as they are cancelled, so walk copies.
       for (const queueWatch of [...watches.values()]) queueWatch.queue.abortJobs(signal);
+      for (const callback of [...callbacks]) callback();
+      callbacks.clear();
     };
-    hub = { signal, watches, listener };
+    hub = { signal, watches, callbacks, listener };
     hubs.set(signal, hub);
     signal.addEventListener("abort", listener, { once: true });
   }
+  return hub;
+}
+
+/** Drops the signal's listener once nothing listens through its hub any more. */
+function releaseHub(hub: SignalHub): void {
+  if (hub.watches.size > 0 || hub.callbacks.size > 0) return;
+  if (hubs.get(hub.signal) === hub) hubs.delete(hub.signal);
+  hub.signal.removeEventListener("abort", hub.listener);
+}
+
+/**
+ * Calls `callback` once when `signal` aborts, through the signal's one
+ * listener. Returns the function that unsubscribes it, in O(1) (the caller
+ * must not call it from inside the callback). Precondition: not aborted yet.
+ */
+export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  const hub = hubOf(signal);
+  hub.callbacks.add(callback);
+  return () => {
+    if (hub.callbacks.delete(callback)) releaseHub(hub);
+  };
+}
+
+/** Counts one more job of `queue` under `signal`; returns its ticket for `unwatch`. */
+export function watch(signal: AbortSignal, queue: QueueMachine): SignalWatch {
+  const hub = hubOf(signal);
   let queueWatch = hub.watches.get(queue);
   if (queueWatch === undefined) {
     queueWatch = { hub, queue, live: 0 };
@@ -57,7 +87,5 @@ export function unwatch(queueWatch: SignalWatch): void {
   if (--queueWatch.live > 0) return;
   const hub = queueWatch.hub;
   hub.watches.delete(queueWatch.queue);
-  if (hub.watches.size > 0) return;
-  if (hubs.get(hub.signal) === hub) hubs.delete(hub.signal);
-  hub.signal.removeEventListener("abort", hub.listener);
+  releaseHub(hub);
 }
