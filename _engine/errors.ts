@@ -228,6 +228,7 @@ export class ClosedError extends DesyncError {
    * Creates the error.
    *
    * @param message What was closed.
+   * @param options Standard error options, such as `cause` (why it was closed).
    *
    * @example Creating one
    * ```ts
@@ -239,8 +240,8 @@ export class ClosedError extends DesyncError {
    * assert.equal(error.name, "ClosedError");
    * ```
    */
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "ClosedError";
   }
 }
