@@ -28,7 +28,8 @@
  * no-op. Every promise handed out settles: by a grant, an abort, or a close.
  * A producer and consumer that never wait (values always ready) run on
  * microtasks only and give timers and I/O no turn; to let them in, await a
- * timer now and then.
+ * host timer now and then (`setTimeout`; a `TimerService.delay(0)` is ready
+ * at once and does not yield).
  *
  * @example A bounded hand-off between a producer and a consumer
  * ```ts

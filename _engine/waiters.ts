@@ -57,6 +57,7 @@ export class Waiter<T = unknown> {
   #resolve: ((value: T) => void) | null;
   #reject: ((reason: unknown) => void) | null;
   #unsubscribe: (() => void) | null = null;
+  #signal: AbortSignal | null = null;
 
   constructor(
     request: unknown,
@@ -71,6 +72,21 @@ export class Waiter<T = unknown> {
   /** Whether it is still waiting (linked into its queue). */
   get waiting(): boolean {
     return this.queue !== null;
+  }
+
+  /**
+   * The signal that gives this operation up (its own, or its select's) if
+   * that signal has aborted, else null. An abort takes effect when the hub's
+   * listener runs; until then, another listener of the same signal, or the
+   * cascade an earlier waiter's removal starts (a fifo semaphore serving the
+   * waiters behind an aborted head), could still grant the waiter. A
+   * primitive that serves waiters on a release or a removal asks this first
+   * and fails the waiter instead: an abort that has happened is never undone
+   * by a grant.
+   */
+  get abortedBy(): AbortSignal | null {
+    const signal = this.group !== null ? this.group.signal : this.#signal;
+    return signal !== null && signal.aborted ? signal : null;
   }
 
   /**
@@ -100,6 +116,7 @@ export class Waiter<T = unknown> {
    * smaller requests through).
    */
   watchAbort(signal: AbortSignal, onCancel?: () => void): void {
+    this.#signal = signal;
     this.#unsubscribe = onAbort(signal, () => {
       this.#unsubscribe = null; // the hub forgets its callbacks as it calls them
       if (this.queue === null) return;
@@ -110,12 +127,17 @@ export class Waiter<T = unknown> {
     });
   }
 
-  /** Unlinks it without deciding it (the end of a select it lost). */
+  /** Unlinks it without deciding it, and tells its queue. */
   remove(): void {
     const queue = this.queue;
+    this.detachSilently();
+    queue?.onRemoved?.();
+  }
+
+  /** Unlinks it without deciding it and without telling its queue (the caller does). */
+  detachSilently(): void {
     this.#detach();
     this.#resolve = this.#reject = null;
-    queue?.onRemoved?.();
   }
 
   #detach(): void {
@@ -198,6 +220,8 @@ export class SelectGroup {
   #resolve: (decided: Decided) => void;
   #reject: (reason: unknown) => void;
   #unsubscribe: (() => void) | null = null;
+  /** The select's own signal, if it has one. */
+  signal: AbortSignal | null = null;
 
   constructor(resolve: (decided: Decided) => void, reject: (reason: unknown) => void) {
     this.#resolve = resolve;
@@ -213,6 +237,7 @@ export class SelectGroup {
 
   /** The select's own signal: an abort fails the whole select. */
   watchAbort(signal: AbortSignal): void {
+    this.signal = signal;
     this.#unsubscribe = onAbort(signal, () => {
       this.#unsubscribe = null;
       if (!this.decided) this.fail(signal.reason);
@@ -221,7 +246,11 @@ export class SelectGroup {
 
   /** `winner` was granted `value`: it decides the select. */
   decide(winner: AnyWaiter, value: unknown): void {
-    if (this.decided) return; // cannot happen: the losers are unlinked when one wins
+    if (this.decided) {
+      // Cannot happen: every case leaves its queue before any queue is told
+      // (#finish). If it did, what the primitive granted would be lost.
+      throw new Error("desync internal error: a case of a decided select was granted");
+    }
     this.#finish(winner);
     this.#resolve({ key: winner.key, value });
   }
@@ -235,7 +264,17 @@ export class SelectGroup {
 
   #finish(winner: AnyWaiter | null): void {
     this.decided = true;
-    for (const member of this.members) if (member !== winner) member.remove();
+    // First unlink every losing case, then tell their queues. Telling a queue
+    // may make it serve (a fifo semaphore whose head left), and a case of
+    // this select still linked there would be granted, for nobody.
+    const homes: WaiterHome[] = [];
+    for (const member of this.members) {
+      if (member === winner) continue;
+      const home = member.queue;
+      member.detachSilently();
+      if (home !== null && !homes.includes(home)) homes.push(home);
+    }
+    for (const home of homes) home.onRemoved?.();
     const unsubscribe = this.#unsubscribe;
     if (unsubscribe !== null) {
       this.#unsubscribe = null;

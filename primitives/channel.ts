@@ -70,8 +70,9 @@ const SENT: Promise<void> = Promise.resolve();
  * streams, offers select cases ({@linkcode Channel.receiveCase},
  * {@linkcode Channel.sendCase}) and closes on `using`. A producer and a
  * consumer that never wait for anything else run on microtasks only and
- * never yield to the event loop (timers, I/O): yield explicitly in such a
- * loop if the loop is long.
+ * never yield to the event loop (timers, I/O): in a long loop, await a host
+ * timer now and then (`await new Promise((r) => setTimeout(r, 0))`; a
+ * `TimerService.delay(0)` is ready at once and does not yield).
  *
  * @typeParam T The type of the values.
  *
@@ -530,6 +531,13 @@ export class Channel<T> {
    * withdraws its pending receive without taking a value and leaves the
    * channel open.
    *
+   * To stop reading, cancel the stream (`reader.cancel()`, or let `pipeTo`
+   * cancel it): the Streams API tells a source about a cancel, but not about
+   * a reader that released its lock with a read pending, nor about a
+   * `pipeTo(..., { preventCancel: true })` that was aborted. Such a stream
+   * still waits in the channel's queue, and the next value it is given stays
+   * in the stream (readable by its next reader), not in the channel.
+   *
    * @returns The stream.
    *
    * @example Reading a channel as a stream
@@ -632,13 +640,22 @@ export class Channel<T> {
       channel.close(signal.reason);
       return channel;
     }
-    const unsubscribe = signal === undefined
-      ? null
-      : onAbort(signal, () => channel.close(signal.reason));
-    channel.#onClose = (reason) => reader.cancel(reason);
+    let unsubscribe = signal === undefined ? null : onAbort(signal, () => {
+      unsubscribe = null; // the hub forgets its callbacks as it calls them
+      channel.close(signal.reason);
+    });
+    channel.#onClose = (reason) => {
+      // Closed by anyone: stop the source, and let go of the signal at once
+      // (a source whose next() never settles must not keep the channel
+      // reachable from a long-lived signal).
+      unsubscribe?.();
+      unsubscribe = null;
+      reader.cancel(reason);
+    };
     void feed(channel, reader, () => {
       channel.#onClose = null; // the source ended by itself: nothing to cancel
       unsubscribe?.();
+      unsubscribe = null;
     });
     return channel;
   }

@@ -85,7 +85,11 @@ export interface ChannelWritableOptions {
 export interface ChannelFromOptions {
   /**
    * The channel's capacity (see the `Channel` constructor): how many items
-   * are read from the source ahead of the consumers. Required.
+   * are read from the source ahead of the consumers, plus the one in hand
+   * that waits to be sent (so capacity 0 still reads one item ahead). When
+   * the feed stops early (an abort, or a close by someone else), that item
+   * in hand is dropped, as `pipeTo` drops a chunk it read but could not
+   * write. Required.
    *
    * @example Reading two items ahead
    * ```ts
@@ -353,6 +357,14 @@ export async function feed<T>(
         step = await step;
       }
       if (channel.closed) return; // closed while reading: the item has nowhere to go
+      if (typeof step !== "object" || step === null) {
+        // What for...of rejects too: an iterator must return result objects.
+        throw new TypeError(
+          `Channel.from(): the source's iterator returned ${
+            step === null ? "null" : typeof step
+          } instead of a { done, value } result`,
+        );
+      }
       if ((step as IteratorResult<T, undefined>).done) {
         done(); // before close, so that the close does not cancel the finished source
         channel.close();

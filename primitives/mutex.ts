@@ -314,9 +314,9 @@ export class Mutex<T> {
   /** A guard released: hand the lock to the oldest waiter, or unlock. */
   #unlock(): void {
     for (let next = this.#queue.first; next !== null; next = this.#queue.first) {
-      const signal = next.request as AbortSignal | undefined;
-      if (signal?.aborted) {
-        next.fail(signal.reason); // its abort is being dispatched: do not grant it
+      const aborted = next.abortedBy;
+      if (aborted !== null) {
+        next.fail(aborted.reason); // its abort is being dispatched: do not grant it
         continue;
       }
       next.grant(newGuard(this));

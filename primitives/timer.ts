@@ -38,6 +38,16 @@ import { makeCase, NOT_READY, type SelectCase } from "./select_case.ts";
 /** The longest delay setTimeout takes everywhere (2^31 - 1 ms, ~24.8 days); longer ones fire at once. */
 const MAX_HOST_DELAY = 2 ** 31 - 1;
 
+/** Lets a host timer not keep the process alive: Node and Bun's `unref()`, Deno's `unrefTimer`. */
+function unref(timer: unknown): void {
+  const deno = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno;
+  if (typeof (timer as { unref?: unknown })?.unref === "function") {
+    (timer as { unref(): void }).unref();
+  } else if (typeof timer === "number" && typeof deno?.unrefTimer === "function") {
+    deno.unrefTimer(timer);
+  }
+}
+
 /** Shared by every service: equal deadlines on one ManualClock fire in the order made, across services. */
 let sequence = 0;
 
@@ -299,7 +309,7 @@ export class TimerService {
   delay(ms: number, options?: TimerOptions): Promise<void> {
     assertMs(ms, "TimerService.delay");
     const signal = readSignal(options, "TimerService.delay");
-    const now = this.clock.now();
+    const now = this.#now("TimerService.delay");
     return this.#wait(now + ms, now, signal);
   }
 
@@ -335,7 +345,7 @@ export class TimerService {
   deadline(time: number, options?: TimerOptions): Promise<void> {
     assertTime(time, "TimerService.deadline", "time");
     const signal = readSignal(options, "TimerService.deadline");
-    return this.#wait(time, this.clock.now(), signal);
+    return this.#wait(time, this.#now("TimerService.deadline"), signal);
   }
 
   /**
@@ -370,7 +380,7 @@ export class TimerService {
     let deadline = 0; // taken by poll, used by the enlist that follows in the same select
     return makeCase<void>({
       poll: () => {
-        const now = this.clock.now();
+        const now = this.#now("TimerService.delayCase");
         deadline = now + ms;
         return deadline <= now ? undefined : NOT_READY;
       },
@@ -409,7 +419,7 @@ export class TimerService {
   deadlineCase(time: number): SelectCase<void> {
     assertTime(time, "TimerService.deadlineCase", "time");
     return makeCase<void>({
-      poll: () => (time <= this.clock.now() ? undefined : NOT_READY),
+      poll: () => (time <= this.#now("TimerService.deadlineCase") ? undefined : NOT_READY),
       enlist: (waiter) => this.#insert(waiter, time),
     });
   }
@@ -452,16 +462,13 @@ export class TimerService {
    */
   timeout(ms: number): AbortSignal {
     assertMs(ms, "TimerService.timeout");
-    const now = this.clock.now();
+    const now = this.#now("TimerService.timeout");
     const deadline = now + ms;
     if (deadline <= now) return AbortSignal.abort(timeoutError(ms));
     if (deadline === Infinity) return new AbortController().signal;
-    if (
-      this.clock === systemClock && this.#hostDriven && ms <= MAX_HOST_DELAY &&
-      typeof AbortSignal.timeout === "function"
-    ) {
-      return AbortSignal.timeout(Math.ceil(ms));
-    }
+    const platform = this.clock === systemClock && this.#hostDriven &&
+      typeof AbortSignal.timeout === "function";
+    if (platform && ms <= MAX_HOST_DELAY) return AbortSignal.timeout(Math.ceil(ms));
     const controller = new AbortController();
     const abort = () => {
       try {
@@ -472,6 +479,18 @@ export class TimerService {
         reportLoudly(error, "an abort listener of a TimerService.timeout() signal");
       }
     };
+    if (platform) {
+      // Longer than a host timer can wait (~24.8 days): host timers in a row,
+      // unref'd where the runtime can, so that, like AbortSignal.timeout, the
+      // signal does not keep the process alive by itself.
+      const wait = () => {
+        const left = deadline - systemClock.now();
+        if (left <= 0) return abort();
+        unref(setTimeout(wait, Math.min(MAX_HOST_DELAY, Math.ceil(left))));
+      };
+      wait();
+      return controller.signal;
+    }
     this.#insert(new Waiter<void>(undefined, abort, null), deadline);
     return controller.signal;
   }
@@ -530,7 +549,7 @@ export class TimerService {
    */
   checkExpirations(): number {
     const heap = this.#heap;
-    const now = this.clock.now();
+    const now = this.#now("TimerService.checkExpirations");
     let fired = 0;
     try {
       // Read afresh each time: firing may run listeners that add or remove timers.
@@ -581,6 +600,17 @@ export class TimerService {
     return promise;
   }
 
+  /** The clock's time, checked: a clock that says NaN would make every deadline "not yet", forever. */
+  #now(method: string): number {
+    const now = this.clock.now();
+    if (typeof now !== "number" || now !== now) {
+      throw new TypeError(
+        `${method}(): the clock's now() returned ${describe(now)}, not a number of milliseconds`,
+      );
+    }
+    return now;
+  }
+
   #insert(waiter: Waiter<void>, deadline: number): void {
     this.#heap.push(waiter, deadline, sequence++);
     this.#changed();
@@ -607,7 +637,7 @@ export class TimerService {
       if (this.#armedFor <= next) return; // it fires in time (perhaps early, then re-arms)
       clearTimeout(this.#hostTimer);
     }
-    const now = this.clock.now();
+    const now = this.#now("TimerService");
     // Rounded up: a host timer that fires a fraction early would only re-arm.
     const wait = Math.min(MAX_HOST_DELAY, Math.max(0, Math.ceil(next - now)));
     this.#armedFor = wait === MAX_HOST_DELAY ? now + wait : next;

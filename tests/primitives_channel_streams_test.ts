@@ -501,3 +501,50 @@ Deno.test("Channel: a Desync consumes a channel through pipeIn", async (t) => {
     assert.deepEqual(await log.futureSync((ref) => [...ref.value]), [1]);
   });
 });
+
+Deno.test("Channel.from: review regressions", async (t) => {
+  await t.step("closed by its consumer, it lets go of its signal at once", () => {
+    // A source stuck in a read that never settles (a socket gone quiet) must
+    // not keep the closed channel reachable from a long-lived signal.
+    const app = new AbortController();
+    const signal = app.signal;
+    let listeners = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    }) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      listeners--;
+      remove(...args);
+    }) as typeof remove;
+    const stuck: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => new Promise<IteratorResult<number>>(() => {}),
+        return: () => new Promise<IteratorResult<number>>(() => {}),
+      }),
+    };
+    const channels = Array.from({ length: 5 }, () => Channel.from(stuck, { capacity: 1, signal }));
+    assert.equal(listeners, 1, "one listener for the signal, whatever the number of channels");
+    for (const channel of channels) channel.close();
+    assert.equal(listeners, 0);
+  });
+
+  await t.step(
+    "an iterator that returns a non-object closes the channel with a TypeError",
+    async () => {
+      const broken = { [Symbol.iterator]: () => ({ next: () => 5 }) } as unknown as Iterable<
+        number
+      >;
+      const channel = Channel.from(broken, { capacity: 4 });
+      await assert.rejects(
+        channel.receive(),
+        (error: Error) =>
+          error instanceof TypeError &&
+          /^Channel\.from\(\): the source's iterator returned number instead of a \{ done, value \} result$/
+            .test(error.message),
+      );
+    },
+  );
+});

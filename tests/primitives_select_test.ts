@@ -423,3 +423,64 @@ Deno.test("select: bad input fails at the call site", () => {
     /SelectCase cannot be constructed directly/,
   );
 });
+
+Deno.test("select: regressions found by the model test", async (t) => {
+  await t.step(
+    "a losing case is never granted while the select's losers leave their queues",
+    async () => {
+      // The select's cases "two" and "one" wait on a fifo semaphore behind a
+      // big head. The head leaves (abort); then the select wins elsewhere.
+      // Removing "two" used to serve the queue at once, granting "one" (still
+      // linked) for a select that was over: a permit gone for good.
+      const semaphore = new Semaphore(1);
+      const channel = new Channel<number>(0);
+      const stop = new AbortController();
+      const big = semaphore.acquire(3, { signal: stop.signal }).catch((error) => error);
+      const selecting = select({
+        two: semaphore.acquireCase(2),
+        one: semaphore.acquireCase(1),
+        receive: channel.receiveCase(),
+      });
+      stop.abort();
+      await big;
+      channel.close();
+      assert.equal((await selecting).key, "receive");
+      assert.equal(semaphore.available, 1, "no permit leaked");
+      assert.equal(semaphore.waiting, 0);
+    },
+  );
+
+  await t.step(
+    "a select whose signal aborted is not granted by the abort's own cascade",
+    async () => {
+      // One signal gives up three waiters; the first one's removal serves the
+      // queue before the others' abort callbacks ran. None may be granted.
+      const semaphore = new Semaphore(1);
+      const stop = new AbortController();
+      const head = semaphore.acquire(2, { signal: stop.signal });
+      const selecting = select({ one: semaphore.acquireCase(1) }, { signal: stop.signal });
+      const last = semaphore.acquire(1, { signal: stop.signal });
+      const reason = new Error("stop");
+      stop.abort(reason);
+      for (const promise of [head, selecting, last]) {
+        await assert.rejects(promise, (error) => error === reason);
+      }
+      assert.equal(semaphore.available, 1);
+    },
+  );
+
+  await t.step(
+    "the same for a mutex released by an earlier listener of the select's signal",
+    async () => {
+      const mutex = new Mutex(0);
+      const holder = mutex.tryLock()!;
+      const stop = new AbortController();
+      stop.signal.addEventListener("abort", () => holder.release()); // runs before the select's
+      const selecting = select({ lock: mutex.lockCase() }, { signal: stop.signal });
+      const reason = new Error("stop");
+      stop.abort(reason);
+      await assert.rejects(selecting, (error) => error === reason);
+      assert.equal(mutex.locked, false);
+    },
+  );
+});

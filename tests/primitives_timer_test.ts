@@ -1101,3 +1101,16 @@ Deno.test("bad input throws at the call site, naming the method and the argument
   assert.equal(clock.now(), 0);
   await clock.advance(0); // the clock still works
 });
+
+Deno.test("a clock that returns NaN fails at the call site instead of never firing", () => {
+  const timers = new TimerService({ clock: { now: () => NaN } });
+  assert.throws(
+    () => timers.delay(10),
+    /^TypeError: TimerService\.delay\(\): the clock's now\(\) returned number NaN, not a number of milliseconds$/,
+  );
+  assert.throws(
+    () => timers.timeout(10),
+    /^TypeError: TimerService\.timeout\(\): the clock's now\(\)/,
+  );
+  assert.equal(timers.pending, 0);
+});
