@@ -3,9 +3,31 @@
 // docs/benchmarks.svg. Pure: the same JSON always gives the same files (no
 // clock, no locale, no environment is read here).
 
+import {
+  type Chart,
+  escapeMd,
+  floorAdapter,
+  headlineOf,
+  medians,
+  mixedMethod,
+  mixedScenarioTable,
+  nsText,
+  type Panel,
+  ratioText,
+  roleOf,
+  spreadText,
+  type TargetRow,
+  targetTable,
+  thousands,
+} from "./_format.ts";
 import type { MemoryResult } from "./memory.ts";
-import type { MixedCase, MixedResults, MixedScenario } from "./mixed.ts";
-import { pairedSpreadByRound, type Spread } from "./_stats.ts";
+import {
+  primitivesMarkdown,
+  primitivesPanel,
+  type PrimitivesResults,
+} from "./_render_primitives.ts";
+import type { MixedCase, MixedResults, MixedScenario } from "./_rounds.ts";
+import { pairedSpreadByRound } from "./_stats.ts";
 
 /** Statistics of one bench case, as `deno bench --json` gives them (nanoseconds). */
 export interface BenchStats {
@@ -56,6 +78,8 @@ export interface Results {
   bench: BenchJson;
   /** The headline: every library in one process (bench/mixed.ts). */
   mixed: MixedResults;
+  /** The primitives, every library in one process (bench/primitives.ts); absent from older runs. */
+  primitives?: PrimitivesResults;
   memory: MemoryResult[];
 }
 
@@ -82,6 +106,10 @@ const COLORS: Record<string, string> = {
   "async-mutex": "#7c3aed",
   "async-lock": "#db2777",
   "@henrygd/queue": "#059669",
+  "hand-rolled": "#6b7280",
+  "hand-rolled + guard": "#9ca3af",
+  "effect": "#0891b2",
+  "ts-chan": "#65a30d",
 };
 
 /** A measured case, ready for the tables. */
@@ -189,23 +217,6 @@ function speedup(group: Group, other: Case, stat: "avg" | "p75" = "avg"): number
   return other[stat] / group.desync[stat];
 }
 
-/** A ratio without its sign: "3.41", "12.8", "241". */
-function ratioNumber(ratio: number): string {
-  if (!Number.isFinite(ratio)) return "n/a";
-  if (ratio >= 100) return thousands(ratio);
-  return ratio.toFixed(ratio >= 10 ? 1 : 2);
-}
-
-function ratioText(ratio: number): string {
-  return Number.isFinite(ratio) ? `${ratioNumber(ratio)}×` : "n/a";
-}
-
-function thousands(value: number): string {
-  const rounded = Math.round(value);
-  const sign = rounded < 0 ? "-" : "";
-  return sign + String(Math.abs(rounded)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-
 function duration(ns: number): string {
   if (ns < 1_000) return `${ns.toFixed(1)} ns`;
   if (ns < 1_000_000) return `${(ns / 1_000).toFixed(1)} µs`;
@@ -221,22 +232,12 @@ function rate(jobs: number, ns: number): string {
   return perSecond.toFixed(0);
 }
 
-function escapeMd(text: string): string {
-  return text.replaceAll("|", "\\|");
-}
-
 function escapeXml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
     .replaceAll('"', "&quot;");
 }
 
 // ------------------------------------------------------------------ targets
-
-interface TargetRow {
-  target: string;
-  measured: string;
-  met: boolean;
-}
 
 // The targets of the benchmarks issue ("Targets, measured side by side in one
 // run"). These thresholds are the targets themselves; whether each one is met
@@ -250,44 +251,6 @@ const JOB_BEYOND_CLOSURE_BYTES = 16;
 
 function scenarioById(mixed: MixedResults, id: string): MixedScenario | undefined {
   return mixed.scenarios.find((s) => s.id === id);
-}
-
-/** A scenario's headline desync case: its first. */
-function headlineOf(scenario: MixedScenario): MixedCase {
-  const desync = scenario.cases.find((c) => c.role === "desync");
-  if (desync === undefined) {
-    throw new Error(`mixed scenario "${scenario.title}" has no desync case`);
-  }
-  return desync;
-}
-
-function roleOf(scenario: MixedScenario, role: MixedCase["role"]): MixedCase | undefined {
-  return scenario.cases.find((c) => c.role === role);
-}
-
-/** "3.41× (IQR 3.20–3.62×)". */
-function spreadText(s: Spread): string {
-  return `${ratioText(s.median)} (IQR ${ratioNumber(s.q1)}–${ratioText(s.q3)})`;
-}
-
-/** Nanoseconds without the unit: "6.91", "23.4", "412", "68,731". */
-function nsNumber(ns: number): string {
-  if (!Number.isFinite(ns)) return "n/a";
-  return ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : thousands(ns);
-}
-
-/** Nanoseconds per job: "6.91 ns", "23.4 ns", "412 ns", "68,731 ns". */
-function nsText(ns: number): string {
-  return `${nsNumber(ns)} ns`;
-}
-
-/**
- * "medians 68.3 ns and 8.90 ns per job": the two cases' own medians, which
- * need not divide into the ratio beside them, a median of ratios taken round
- * by round.
- */
-function medians(a: number, b: number, per: string): string {
-  return `medians ${nsText(a)} and ${nsText(b)} per ${per}`;
 }
 
 /** The issue's targets, from the mixed-process run and the memory cases. */
@@ -418,16 +381,6 @@ function earlierTargetRows(groups: Group[]): TargetRow[] {
   return rows;
 }
 
-function targetTable(rows: TargetRow[]): string[] {
-  return [
-    "| target | measured | met |",
-    "| --- | --- | --- |",
-    ...rows.map((t) =>
-      `| ${escapeMd(t.target)} | ${escapeMd(t.measured)} | ${t.met ? "yes" : "**no**"} |`
-    ),
-  ];
-}
-
 // ------------------------------------------------------------ mixed process
 
 /** The rows of the headline table and chart, in order: the floor first, then desync. */
@@ -465,78 +418,6 @@ function headlineTable(mixed: MixedResults): string[] {
     lines.push(`| ${escapeMd(label)} | ${cells.join(" | ")} |`);
   }
   return lines;
-}
-
-/**
- * One scenario's cases as table cells, the header first: what bench/mixed.ts
- * prints and the report's per-scenario tables show.
- */
-export function mixedRows(scenario: MixedScenario): string[][] {
-  const withBaseline = scenario.cases.some((c) => c.role === "baseline");
-  const rows = [[
-    "case",
-    "samples × runs",
-    "ns/job (median)",
-    "IQR",
-    "× floor (IQR)",
-    ...(withBaseline ? ["× promise chain (IQR)"] : []),
-  ]];
-  for (const c of scenario.cases) {
-    const { median, q1, q3 } = c.nsPerJob;
-    rows.push([
-      c.name,
-      `${c.samples.length} × ${c.runsPerSample}`,
-      nsText(median),
-      `${nsNumber(q1)}–${nsText(q3)}`,
-      c.role === "floor" ? "floor" : spreadText(c.vsFloor),
-      ...(withBaseline
-        ? [
-          c.role === "baseline"
-            ? "baseline"
-            : c.vsBaseline === undefined
-            ? ""
-            : spreadText(c.vsBaseline),
-        ]
-        : []),
-    ]);
-  }
-  return rows;
-}
-
-function mixedScenarioTable(scenario: MixedScenario): string[] {
-  const [header, ...rows] = mixedRows(scenario);
-  const headline = headlineOf(scenario);
-  const floor = roleOf(scenario, "floor")!;
-  return [
-    `### ${scenario.title}`,
-    "",
-    `${thousands(scenario.jobsPerRun)} jobs per run. Floor: ${escapeMd(floorAdapter(floor))}.`,
-    "",
-    `| ${header.join(" | ")} |`,
-    `| --- | ${header.slice(1).map(() => "---:").join(" | ")} |`,
-    ...rows.map((cells, i) => {
-      const name = escapeMd(cells[0]);
-      const first = scenario.cases[i] === headline ? `**${name}**` : name;
-      return `| ${[first, ...cells.slice(1).map(escapeMd)].join(" | ")} |`;
-    }),
-  ];
-}
-
-/** What a floor case does: its name without the "floor" prefix. */
-function floorAdapter(floor: MixedCase): string {
-  return floor.name.replace(/^floor\s*[:·]?\s*/, "");
-}
-
-function mixedMethod(mixed: MixedResults): string {
-  return `${mixed.rounds} rounds after ${mixed.warmupRounds} warm-up round${
-    mixed.warmupRounds === 1 ? "" : "s"
-  }; a sample is ${mixed.runsPerSample} consecutive runs, fewer for a case whose sample would ` +
-    `last over ${thousands(mixed.sampleMs)} ms, more for one whose sample would last under ` +
-    `${thousands(mixed.minSampleMs)} ms; a case whose one run lasts over ` +
-    `${mixed.slowMs / 1000} s is sampled in ${mixed.slowRounds} of the rounds ` +
-    `(samples × runs are in the detail tables)` +
-    `${mixed.gcBetweenSamples ? "; a full GC before each sample, untimed" : ""}; ` +
-    `the whole run took ${thousands(mixed.seconds)} s`;
 }
 
 // ----------------------------------------------------------------- markdown
@@ -722,6 +603,7 @@ export function renderMarkdown(results: Results): string {
     "",
   ];
   for (const scenario of mixed.scenarios) lines.push(...mixedScenarioTable(scenario), "");
+  if (results.primitives !== undefined) lines.push(...primitivesMarkdown(results.primitives));
   lines.push(
     "## Detail: one process per bench file (`deno bench`)",
     "",
@@ -747,28 +629,6 @@ export function renderMarkdown(results: Results): string {
 }
 
 // ---------------------------------------------------------------------- svg
-
-interface Bar {
-  label: string;
-  library: string;
-  ratio: number;
-  /** Written after the bar. */
-  text: string;
-}
-
-interface Chart {
-  title: string;
-  bars: Bar[];
-}
-
-/** Charts sharing one log scale, under a heading. */
-interface Panel {
-  heading: string;
-  subtitle: string;
-  charts: Chart[];
-  /** The scale always spans at least this range. */
-  span: [number, number];
-}
 
 function mixedPanel(mixed: MixedResults): Panel {
   return {
@@ -913,7 +773,8 @@ function drawPanel(panel: Panel, top: number): { elements: string[]; bottom: num
 
 /**
  * Renders docs/benchmarks.svg: the mixed-process run (per scenario, each
- * library's time per job ÷ the floor's), then memory (÷ desync's bytes).
+ * library's time per job ÷ the floor's), then the primitives (÷ the
+ * hand-rolled baseline's), then memory (÷ desync's bytes).
  */
 export function renderSvg(results: Results): string {
   const { mixed } = results;
@@ -922,7 +783,12 @@ export function renderSvg(results: Results): string {
   }
   const elements: string[] = [];
   let y = 60;
-  for (const panel of [mixedPanel(mixed), memoryPanel(results.memory)]) {
+  const panels = [
+    mixedPanel(mixed),
+    ...(results.primitives === undefined ? [] : [primitivesPanel(results.primitives)]),
+    memoryPanel(results.memory),
+  ];
+  for (const panel of panels) {
     if (panel.charts.length === 0) continue;
     const drawn = drawPanel(panel, y);
     elements.push(...drawn.elements);

@@ -45,10 +45,21 @@ export interface RoundSamples {
  * the spread.
  */
 export function pairedSpreadByRound(a: RoundSamples, b: RoundSamples): Spread {
-  const ratios: number[] = [];
+  return spread(ratiosByRound(a, b).samples);
+}
+
+/**
+ * `a ÷ b` in each round in which both were sampled, as samples of their own
+ * (a ratio of ratios can then be paired again, round by round).
+ */
+export function ratiosByRound(a: RoundSamples, b: RoundSamples): RoundSamples {
+  const samples: number[] = [];
+  const sampledRounds: number[] = [];
   a.sampledRounds.forEach((round, i) => {
     const j = b.sampledRounds.indexOf(round);
-    if (j >= 0) ratios.push(a.samples[i] / b.samples[j]);
+    if (j < 0) return;
+    samples.push(a.samples[i] / b.samples[j]);
+    sampledRounds.push(round);
   });
-  return spread(ratios);
+  return { samples, sampledRounds };
 }

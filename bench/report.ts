@@ -6,8 +6,10 @@
 //
 // Steps: `deno bench --json bench/` (the per-file suite; in smoke mode with
 // DESYNC_BENCH_SMOKE=1), then bench/mixed.ts (every library in one process:
-// the headline; `--smoke` in smoke mode), then bench/memory.ts (one process
-// per memory case), then the machine and versions; all of it goes to
+// the headline; `--smoke` in smoke mode), then bench/primitives.ts (the
+// primitives, every library in one process; `--smoke` likewise), then
+// bench/memory.ts (one process per memory case), then the machine and
+// versions; all of it goes to
 // benchmarks.json, from which bench/_render.ts writes benchmarks.md and
 // benchmarks.svg. `--render-only` skips the run and re-renders from an
 // existing benchmarks.json (the output is a function of that file alone).
@@ -18,6 +20,7 @@
 import { type BenchJson, renderMarkdown, renderSvg, type Results } from "./_render.ts";
 import { measureAll, memorySizes } from "./memory.ts";
 import type { MixedResults } from "./mixed.ts";
+import type { PrimitivesResults } from "./_render_primitives.ts";
 
 const root = new URL("..", import.meta.url);
 const args = new Set(Deno.args);
@@ -47,13 +50,16 @@ async function runBench(): Promise<BenchJson> {
   return JSON.parse(text) as BenchJson;
 }
 
-/** Runs bench/mixed.ts in a process of its own, with no permissions. */
-async function runMixed(): Promise<MixedResults> {
+/**
+ * Runs a one-process benchmark (bench/mixed.ts, bench/primitives.ts) in a
+ * process of its own, with no permissions.
+ */
+async function runOneProcess<T>(file: string): Promise<T> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--quiet",
-      "bench/mixed.ts",
+      file,
       "--json",
       ...(smoke ? ["--smoke"] : []),
     ],
@@ -65,9 +71,9 @@ async function runMixed(): Promise<MixedResults> {
   const text = new TextDecoder().decode(output.stdout);
   if (!output.success) {
     console.error(text);
-    throw new Error(`bench/mixed.ts failed (exit code ${output.code})`);
+    throw new Error(`${file} failed (exit code ${output.code})`);
   }
-  return JSON.parse(text) as MixedResults;
+  return JSON.parse(text) as T;
 }
 
 function cpuModel(fallback: string): string {
@@ -98,7 +104,9 @@ async function run(): Promise<Results> {
   console.error(`::: deno bench${smoke ? " (smoke)" : ""}`);
   const bench = await runBench();
   console.error(`::: mixed process${smoke ? " (smoke)" : ""}`);
-  const mixed = await runMixed();
+  const mixed = await runOneProcess<MixedResults>("bench/mixed.ts");
+  console.error(`::: primitives${smoke ? " (smoke)" : ""}`);
+  const primitives = await runOneProcess<PrimitivesResults>("bench/primitives.ts");
   console.error(`::: memory${smoke ? " (smoke)" : ""}`);
   const memory = await measureAll(memorySizes(smoke));
   return {
@@ -118,6 +126,7 @@ async function run(): Promise<Results> {
     },
     bench,
     mixed,
+    primitives,
     memory,
   };
 }
