@@ -18,16 +18,7 @@ import {
   TimerService,
 } from "../primitives.ts";
 import { flushMicrotasks } from "./_helpers.ts";
-
-/** "pending", or what the promise settled with, after the microtasks ran. */
-async function state<T>(
-  promise: Promise<T>,
-): Promise<"pending" | { value: T } | { error: unknown }> {
-  let result: "pending" | { value: T } | { error: unknown } = "pending";
-  promise.then((value) => (result = { value }), (error) => (result = { error }));
-  await flushMicrotasks();
-  return result;
-}
+import { state } from "./_primitives.ts";
 
 Deno.test("select: a case that can complete at once", async (t) => {
   await t.step(

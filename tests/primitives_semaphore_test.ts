@@ -9,79 +9,8 @@
 import assert from "node:assert/strict";
 import { Desync } from "../mod.ts";
 import { Channel, Permit, select, Semaphore, type SemaphorePolicy } from "../primitives.ts";
-import { flushMicrotasks, StallMeter } from "./_helpers.ts";
-
-type State<T> = "pending" | { value: T } | { error: unknown };
-
-/** "pending", or what the promise settled with, once the microtasks ran. */
-async function state<T>(promise: Promise<T>): Promise<State<T>> {
-  let result: State<T> = "pending";
-  promise.then((value) => (result = { value }), (error) => (result = { error }));
-  await flushMicrotasks();
-  return result;
-}
-
-/** The value of a promise that must have resolved by now. */
-async function settled<T>(promise: Promise<T>): Promise<T> {
-  const result = await state(promise);
-  if (result === "pending" || "error" in result) {
-    assert.fail(`expected a resolved promise, got ${JSON.stringify(result)}`);
-  }
-  return result.value;
-}
-
-/**
- * Starts `count` waits, each with its own AbortSignal, aborts them newest-first
- * and waits until all rejected. Returns the milliseconds this thread ran for it:
- * its stalls (a loaded machine, the garbage collector) are left out.
- */
-async function timeAborts(
-  count: number,
-  wait: (signal: AbortSignal) => Promise<unknown>,
-): Promise<number> {
-  const meter = new StallMeter();
-  const started = meter.read();
-  const controllers: AbortController[] = [];
-  const waits: Promise<unknown>[] = [];
-  for (let i = 0; i < count; i++) {
-    const controller = new AbortController();
-    controllers.push(controller);
-    waits.push(wait(controller.signal));
-    meter.read();
-  }
-  const settling = Promise.allSettled(waits); // handled before they reject
-  for (let i = count - 1; i >= 0; i--) {
-    controllers[i].abort();
-    meter.read();
-  }
-  const results = await settling;
-  const elapsed = meter.read() - started - meter.stalled;
-  assert.ok(results.every((result) => result.status === "rejected"), "every wait rejected");
-  return elapsed;
-}
-
-/** The same with bare AbortSignals and no primitive: what the platform itself costs. */
-function bareAborts(count: number): Promise<number> {
-  return timeAborts(
-    count,
-    (signal) =>
-      new Promise((_, reject) =>
-        signal.addEventListener("abort", () => reject(signal.reason), { once: true })
-      ),
-  );
-}
-
-/**
- * Under a second, unless the platform's own AbortSignals cost that much here
- * (Node 20 on a loaded machine: ~0.6-1.1 s for 10,000); then within twice
- * their cost plus a margin. A scan per abort would be quadratic.
- */
-function assertAbortTime(elapsed: number, bare: number): void {
-  assert.ok(
-    elapsed < Math.max(1_000, 2 * bare + 250),
-    `took ${elapsed.toFixed(0)} ms of running; bare AbortSignals took ${bare.toFixed(0)} ms`,
-  );
-}
+import { flushMicrotasks } from "./_helpers.ts";
+import { assertAbortTime, bareAborts, settled, state, timeAborts } from "./_primitives.ts";
 
 const POLICIES: SemaphorePolicy[] = ["fifo", "first-fit"];
 
