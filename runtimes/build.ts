@@ -17,6 +17,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { SKIPS } from "./skips.ts";
+import { buildWorkerEntries, workerEntryUrls } from "./worker_entries.ts";
 
 const require = createRequire(import.meta.url);
 // esbuild's JS API, loaded with require so that Deno's checks of this folder
@@ -29,12 +30,14 @@ const esbuild = require("esbuild") as {
 
 export const RUNTIMES_DIR: string = dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR: string = resolve(RUNTIMES_DIR, "..");
-export const CACHE_DIR: string = join(
-  RUNTIMES_DIR,
-  "node_modules",
-  ".cache",
-  "desync",
-);
+/**
+ * Where the bundles go: node_modules/.cache/desync, which Deno ignores, or
+ * DESYNC_RUNTIMES_CACHE, so that two runs of the same runtime at once (each
+ * build empties its folder first) do not overwrite each other's bundles.
+ */
+export const CACHE_DIR: string = process.env.DESYNC_RUNTIMES_CACHE
+  ? resolve(process.env.DESYNC_RUNTIMES_CACHE)
+  : join(RUNTIMES_DIR, "node_modules", ".cache", "desync");
 
 /** Deno's default test file pattern: {*_,*.,}test.{ts,tsx,mts,js,mjs,jsx}. */
 const TEST_FILE = /(^|[_.])test\.(ts|tsx|mts|js|mjs|jsx)$/;
@@ -227,8 +230,13 @@ export async function buildBundles(
     bundles.push({ testFile, output: join(outDir, name + ext) });
   }
   const browser = target === "chromium";
-  await esbuild.build({
-    entryPoints,
+  // Worker entries (worker_entries.ts): the plugin rewrites each
+  // new URL("./x.worker.ts", import.meta.url) to the URL of x's own bundle,
+  // and each entry named so, with every tests/fixtures/*.worker.ts, is then
+  // bundled with the same options (no adapter in front).
+  const referenced = new Map<string, string>();
+  const notes = new Set<string>();
+  const options = {
     outdir: outDir,
     outExtension: { ".js": ext },
     bundle: true,
@@ -242,9 +250,22 @@ export async function buildBundles(
     tsconfigRaw: {
       compilerOptions: { useDefineForClassFields: true, target: "ES2022" },
     },
-    plugins: browser ? [npmSpecifiers(), browserNodeModules()] : [npmSpecifiers()],
+    plugins: [
+      npmSpecifiers(),
+      ...(browser ? [browserNodeModules()] : []),
+      workerEntryUrls(target, outDir, referenced, notes),
+    ],
+  };
+  await esbuild.build({
+    ...options,
+    entryPoints,
     inject: browser ? [join(RUNTIMES_DIR, "browser_process.ts")] : [],
   });
+  const workers = await buildWorkerEntries(outDir, options, referenced, notes);
+  for (const note of notes) console.error(`note: ${note}`);
+  if (workers.length > 0) {
+    console.error(`::: ${target}: entries bundled on their own: ${workers.join(" ")}`);
+  }
   return bundles;
 }
 

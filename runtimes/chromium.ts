@@ -6,11 +6,18 @@
 // reasons, and "chromium: N passed, N failed, N skipped"; exits 1 on failure.
 //
 // Usage: tsx runtimes/chromium.ts [path to a chromium binary]
+//
+// The pages are cross-origin isolated (COOP: same-origin and COEP:
+// require-corp on every response, the worker bundles included), so that
+// SharedArrayBuffer exists in the page and in its workers, as on the other
+// runtimes. DESYNC_CHROMIUM_ISOLATED=0 serves them without those headers:
+// crossOriginIsolated is false and SharedArrayBuffer undefined, what a page
+// on an ordinary site gets (run.sh chromium-unisolated).
 
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { basename, dirname, join, normalize, sep } from "node:path";
 import process from "node:process";
 import type { Report } from "./browser_harness.ts";
 import { buildBundles } from "./build.ts";
@@ -41,16 +48,31 @@ const { chromium } = require("playwright-core") as {
 const executablePath = process.argv[2] ?? "/usr/bin/chromium-headless-shell";
 const FILE_TIMEOUT_MS = 180_000;
 
+const ISOLATED = process.env.DESYNC_CHROMIUM_ISOLATED !== "0";
+const LABEL = ISOLATED ? "chromium" : "chromium-unisolated";
+/** Cross-origin isolation: on every response, or a worker bundle would be refused. */
+const ISOLATION_HEADERS: Record<string, string> = ISOLATED
+  ? {
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-embedder-policy": "require-corp",
+    "cross-origin-resource-policy": "same-origin",
+  }
+  : {};
+
 const bundles = await buildBundles("chromium");
 const outDir = dirname(bundles[0].output);
 
-// Serve the bundles (and their source maps) from a loopback-only server: a
-// real http origin, where the page is a secure context like any site on localhost.
+// Serve the bundles (and their source maps), and the worker entries' bundles
+// under /workers/ (worker_entries.ts), from a loopback-only server: a real
+// http origin, where the page is a secure context like any site on localhost.
 const server = createServer((request, response) => {
   const url = new URL(request.url ?? "/", "http://127.0.0.1");
   if (url.pathname === "/") {
     const script = url.searchParams.get("bundle") ?? "";
-    response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    response.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      ...ISOLATION_HEADERS,
+    });
     response.end(
       `<!doctype html><meta charset="utf-8"><title>desync tests</title>` +
         `<script type="module">import(${JSON.stringify("/" + encodeURIComponent(script))})` +
@@ -59,11 +81,15 @@ const server = createServer((request, response) => {
     );
     return;
   }
-  const name = basename(decodeURIComponent(url.pathname));
+  const path = join(outDir, normalize(decodeURIComponent(url.pathname)));
   try {
-    const body = readFileSync(`${outDir}/${name}`);
-    const type = name.endsWith(".map") ? "application/json" : "text/javascript";
-    response.writeHead(200, { "content-type": `${type}; charset=utf-8` });
+    if (!path.startsWith(outDir + sep)) throw new Error("outside the output folder");
+    const body = readFileSync(path);
+    const type = path.endsWith(".map") ? "application/json" : "text/javascript";
+    response.writeHead(200, {
+      "content-type": `${type}; charset=utf-8`,
+      ...ISOLATION_HEADERS,
+    });
     response.end(body);
   } catch {
     response.writeHead(404).end();
@@ -90,7 +116,12 @@ const browser = await chromium.launch({
     "--js-flags=--expose-gc",
   ],
 });
-console.log(`chromium ${browser.version()} (${executablePath})`);
+console.log(
+  `chromium ${browser.version()} (${executablePath}), ` +
+    (ISOLATED
+      ? "pages cross-origin isolated (COOP+COEP; DESYNC_CHROMIUM_ISOLATED=0 turns it off)"
+      : "pages NOT cross-origin isolated (DESYNC_CHROMIUM_ISOLATED=0)"),
+);
 
 let passed = 0;
 let failed = 0;
@@ -158,10 +189,10 @@ try {
 }
 
 if (skipped.length > 0) {
-  console.log(`\nskipped on chromium (${skipped.length}):`);
+  console.log(`\nskipped on ${LABEL} (${skipped.length}):`);
   for (const line of skipped) console.log(`  ${line}`);
 }
 console.log(
-  `chromium: ${passed} passed, ${failed} failed, ${skipped.length} skipped`,
+  `${LABEL}: ${passed} passed, ${failed} failed, ${skipped.length} skipped`,
 );
 process.exitCode = failed > 0 ? 1 : 0;

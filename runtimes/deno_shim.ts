@@ -21,7 +21,10 @@
 // What it refuses, loudly: `only` and `permissions` (they would change what
 // runs or what is allowed, and the adapter cannot do that faithfully), and
 // every other `Deno.*` member: reading one throws an error that names it, so
-// a test that needs more of Deno fails instead of passing by accident. Tests
+// a test that needs more of Deno fails instead of passing by accident. The
+// exception: `unrefTimer`, which the library feature-detects, reads as
+// undefined, as on a runtime without Deno. (Library code must detect
+// features, never `Deno`'s presence: this adapter defines a `Deno` global.) Tests
 // that need such a feature are listed in skips.ts with the reason.
 //
 // What it drops: the ops/resources/exit sanitizers (`sanitize*` options).
@@ -237,6 +240,11 @@ export function installDenoShim(backend: Backend): void {
       querySync: () => ({ state }),
       query: () => Promise.resolve({ state }),
     },
+    // Members the library itself feature-detects (`Deno?.unrefTimer?.(id)`,
+    // for a timer that must not keep the process alive): they read as
+    // undefined, as they do where there is no Deno at all, instead of
+    // throwing into library code that is right to probe for them.
+    unrefTimer: undefined,
   };
   if (backend.memoryUsage !== undefined) {
     provided.memoryUsage = backend.memoryUsage;

@@ -7,7 +7,10 @@
 #   runtimes/run.sh bun         Bun from npm (package bun), bun:test on the .ts
 #                               files, plus a plain bun process for 3 tests
 #   runtimes/run.sh chromium    Debian's chromium-headless-shell, driven by
-#                               playwright-core, one page per test file
+#                               playwright-core, one page per test file,
+#                               cross-origin isolated (SharedArrayBuffer)
+#   runtimes/run.sh chromium-unisolated   the same, pages served without
+#                               COOP/COEP (no SharedArrayBuffer); not in "all"
 #   runtimes/run.sh workerd     workerd (Cloudflare Workers' runtime) from npm
 #                               (package miniflare), one Worker per test file
 #   runtimes/run.sh typecheck   tsc on a consumer file against the package
@@ -121,28 +124,32 @@ run_bun() {
     $((${skip:-0} - ${pass2:-0} - ${fail2:-0})) $((status | status2))
 }
 
-run_chromium() {
-  local chrome
+run_chromium() { # [label]: chromium (isolated) or chromium-unisolated
+  local label=${1:-chromium} chrome
   chrome=$(command -v chromium-headless-shell || command -v chromium || true)
   if [ -z "$chrome" ]; then
     echo "::: installing chromium-headless-shell (apt)"
     local sudo=""
     [ "$(id -u)" -ne 0 ] && sudo=sudo
     { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-      chromium-headless-shell >/dev/null; } || { summary chromium 0 1 0 1; return; }
+      chromium-headless-shell >/dev/null; } || { summary "$label" 0 1 0 1; return; }
     chrome=$(command -v chromium-headless-shell)
   fi
-  echo "::: chromium: $chrome, in-page runner"
-  local log status
+  echo "::: $label: $chrome, in-page runner"
+  local log status isolated=1
+  [ "$label" = chromium-unisolated ] && isolated=0
   log=$(mktemp)
-  timeout "$LIMIT" $BIN/tsx $RT/chromium.ts "$chrome" 2>&1 | tee "$log"
+  DESYNC_CHROMIUM_ISOLATED=$isolated timeout "$LIMIT" $BIN/tsx $RT/chromium.ts "$chrome" 2>&1 |
+    tee "$log"
   status=${PIPESTATUS[0]}
-  if ! grep -qE '^chromium: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log"; then
-    summary chromium 0 1 0 1 # it did not get to its own summary line
+  if ! grep -qE "^$label: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped\$" "$log"; then
+    summary "$label" 0 1 0 1 # it did not get to its own summary line
   fi
   rm -f "$log"
   return "$status"
 }
+
+run_chromium-unisolated() { run_chromium chromium-unisolated; }
 
 run_workerd() {
   local log status
@@ -194,10 +201,10 @@ run() {
   if ! "run_$1"; then failed+=("$1"); fi
 }
 case "${1:-}" in
-  node20 | node22 | bun | chromium | workerd | typecheck) run "$1" ;;
+  node20 | node22 | bun | chromium | chromium-unisolated | workerd | typecheck) run "$1" ;;
   all) for r in node20 node22 bun chromium workerd typecheck; do run "$r"; done ;;
   *)
-    echo "usage: runtimes/run.sh node20|node22|bun|chromium|workerd|typecheck|all" >&2
+    echo "usage: runtimes/run.sh node20|node22|bun|chromium|chromium-unisolated|workerd|typecheck|all" >&2
     exit 2
     ;;
 esac

@@ -28,6 +28,7 @@ import {
   RUNTIMES_DIR,
 } from "./build.ts";
 import type { WorkerdReport } from "./workerd_harness.ts";
+import { workerEntryUrls } from "./worker_entries.ts";
 
 interface MiniflareInstance {
   ready: Promise<URL>;
@@ -81,6 +82,7 @@ async function buildWorkers(outDir: string): Promise<TestWorker[]> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const testFiles = findTestFiles();
+  const notes = new Set<string>();
   const names = testFiles.map((file) =>
     file.replace(/^tests[\\/]/, "").replace(/\.[^.]+$/, "").replace(
       /[\\/]/g,
@@ -100,7 +102,13 @@ async function buildWorkers(outDir: string): Promise<TestWorker[]> {
     tsconfigRaw: {
       compilerOptions: { useDefineForClassFields: true, target: "ES2022" },
     },
-    plugins: [npmSpecifiers(), browserNodeModules()],
+    // workerd has no Worker: a worker entry's URL only has to be valid
+    // (worker_entries.ts), and no worker entry is bundled.
+    plugins: [
+      npmSpecifiers(),
+      browserNodeModules(),
+      workerEntryUrls("workerd", outDir, new Map(), notes),
+    ],
     inject: [join(RUNTIMES_DIR, "browser_process.ts")],
   };
   await esbuild.build({
@@ -122,6 +130,7 @@ async function buildWorkers(outDir: string): Promise<TestWorker[]> {
       outputs: Record<string, { imports: unknown[]; exports: string[] }>;
     };
   };
+  for (const note of notes) console.error(`note: ${note}`);
   const harness = readFileSync(join(outDir, "harness.mjs"), "utf8");
   return testFiles.map((testFile, i) => {
     const path = join(outDir, `${names[i]}.mjs`);
