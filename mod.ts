@@ -22,6 +22,9 @@
  *   {@linkcode transform}) feed `ReadableStream`s, async iterables and
  *   iterables into a `Desync` with back-pressure; also in
  *   `@desync/desync/pipe`.
+ * - Worker objects ({@linkcode WorkerPool}, {@linkcode WorkerDesync},
+ *   {@linkcode serve}) keep an object's state in a worker thread, so its jobs
+ *   run in parallel with the main thread; also in `@desync/desync/worker`.
  *
  * A fire-and-forget job's error goes to the object's or scheduler's
  * `onError`; with no handler it goes to `reportError`, which ends the process
@@ -116,3 +119,25 @@ export {
   TimerService,
   type TimerServiceOptions,
 } from "./primitives.ts";
+export {
+  type ClassName,
+  type ConstructorArgs,
+  type CreateOptions,
+  type HostedClass,
+  type InstanceOf,
+  jobSignal,
+  type Method,
+  type MethodArgs,
+  type MethodResult,
+  RemoteError,
+  serve,
+  type Uncloneable,
+  type WorkerApi,
+  WorkerCrashedError,
+  WorkerDesync,
+  WorkerFuture,
+  type WorkerLike,
+  WorkerPool,
+  type WorkerPoolOptions,
+  WorkersUnavailableError,
+} from "./worker.ts";

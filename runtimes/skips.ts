@@ -94,6 +94,18 @@ export const SKIPS: readonly Skip[] = [
       "there: the source is cancelled with the process's error and only the chunks before it " +
       "are stored",
   },
+  {
+    // The convention for every test that starts a worker: its name starts with "worker:".
+    test: /^worker:/,
+    when: (runtime) => runtime.name === "workerd",
+    reason: "workerd has no Worker (Cloudflare Workers cannot start threads)",
+  },
+  {
+    test: /^worker: SharedArrayBuffer /,
+    when: () => (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false,
+    reason: "this page is not cross-origin isolated (runtimes/run.sh chromium-unisolated): " +
+      "a browser gives it no SharedArrayBuffer, in the page or in its workers",
+  },
   ...[
     "handler precedence: Desync onError, then scheduler onError, then reportError",
     "a throwing handler does not hide either error: both reach reportError",
@@ -107,6 +119,50 @@ export const SKIPS: readonly Skip[] = [
       "bun test claims as a failure of the running test before any listener of the test's " +
       "(process.on, addEventListener) sees it; run in a plain bun process instead (bun_process.ts)",
   })),
+  // Worker objects (tests/worker_*_test.ts).
+  {
+    test: "worker: close in a job crashes its worker's objects only, and the pool replaces it",
+    when: (runtime) => ["node20", "node22", "bun"].includes(runtime.name),
+    reason: "node:worker_threads workers and Bun's web workers have no self.close(); a worker " +
+      "ending itself is checked there by the process.exit() variant (the test before this one)",
+  },
+  {
+    test: "worker: a worker ended (close) while sync waits throws WorkerCrashedError",
+    when: (runtime) => ["node20", "node22", "bun"].includes(runtime.name),
+    reason: "node:worker_threads workers and Bun's web workers have no self.close(); the " +
+      "process.exit() variant (the test before this one) checks a worker ending during sync",
+  },
+  {
+    test: "worker: a worker terminated from outside mid-job rejects every pending promise",
+    when: (runtime) => runtime.name === "node20" || runtime.name === "node22",
+    reason: "the factory form takes a web Worker, which Node 20 and 22 lack; an outside " +
+      "terminate() of a node:worker_threads worker fires 'exit', the path the process.exit() " +
+      "crash test covers",
+  },
+  {
+    test: "worker: an error thrown outside a job is reported, and the worker lives on",
+    when: (runtime) => runtime.runner === "bun:test",
+    reason: "under bun test, an error thrown in a worker outside any job does not reach the " +
+      "worker's own process.on('uncaughtException') handlers; run in a plain bun process " +
+      "instead (bun_process.ts)",
+  },
+  {
+    test: "worker: exit in a job crashes its worker's objects only, and the pool replaces it",
+    when: (runtime) => runtime.name === "chromium",
+    reason: "a browser's workers have no process exit (Deno.exit, process.exit); a worker " +
+      "ending itself is checked there by the self.close() variant (the next test)",
+  },
+  {
+    test: "worker: a worker ended (exit) while sync waits throws WorkerCrashedError",
+    when: (runtime) => runtime.name === "chromium",
+    reason: "a browser's workers have no process exit (Deno.exit, process.exit); there, sync " +
+      "throws WouldBlockError before anything is sent, which the self.close() variant checks",
+  },
+  {
+    test: "worker: a program using worker objects ends by itself (Deno: once its pool is closed)",
+    when: (runtime) => runtime.name === "chromium",
+    reason: "starts a runtime process (node:child_process), which a browser page cannot",
+  },
 ];
 
 /** The reason to skip `test` on `runtime`, or undefined to run it. */

@@ -1,0 +1,210 @@
+// Copyright 2026 the desync authors. MIT license.
+// The options of WorkerPool and of WorkerPool.createWith.
+
+import type { ErrorHandler } from "../_engine/types.ts";
+
+/**
+ * Options for {@linkcode WorkerPool}. An unknown key throws a `TypeError`.
+ *
+ * @example A pool of two workers that logs background errors
+ * ```ts
+ * import { WorkerPool, type WorkerPoolOptions } from "@desync/desync/worker";
+ * import assert from "node:assert/strict";
+ *
+ * const options: WorkerPoolOptions = { size: 2, idleTimeout: 1000, onError: console.error };
+ * await using pool = new WorkerPool(
+ *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+ *   options,
+ * );
+ * assert.equal(pool.size, 2);
+ * ```
+ */
+export interface WorkerPoolOptions {
+  /**
+   * How many shared workers at most (dedicated workers come on top). More
+   * workers than cores buys nothing for CPU-bound work.
+   *
+   * @default {navigator.hardwareConcurrency, or os.availableParallelism() on Node}
+   *
+   * @example One worker
+   * ```ts
+   * import { WorkerPool } from "@desync/desync/worker";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   *   { size: 1 },
+   * );
+   * assert.equal(pool.size, 1);
+   * ```
+   */
+  size?: number;
+  /**
+   * Milliseconds after which a worker hosting no object is stopped
+   * (`Infinity`: never). A worker hosting an object is never stopped.
+   *
+   * @default {5000}
+   *
+   * @example Stopping idle workers at once
+   * ```ts
+   * import { WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   *   { idleTimeout: 0 },
+   * );
+   * await pool.create("Counter", 0).close();
+   * assert.equal(pool.workers, 0);
+   * ```
+   */
+  idleTimeout?: number;
+  /**
+   * Milliseconds a started worker may take to say it is ready (its entry
+   * calls `serve`, which says so at once) before it counts as crashed: every
+   * pending promise of its objects, `ready` included, rejects with a
+   * `WorkerCrashedError` saying it never became ready. This is how a wrong
+   * entry file, an entry that does not call `serve()`, or one that ends
+   * before `serve()` runs is noticed at all: no runtime reports those. Ten
+   * seconds leaves room for slow starts (a start takes tens of
+   * milliseconds, but `deno test` type-checks a worker's entry as it
+   * starts, which took 2 to 5 s for the test fixtures on a busy machine)
+   * and is still short enough that a mistake shows up while someone
+   * watches. `Infinity`: wait forever.
+   *
+   * @default {10000}
+   *
+   * @example An entry that never serves is noticed
+   * ```ts
+   * import { WorkerCrashedError, WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/silent.worker.ts", import.meta.url), // does not call serve()
+   *   { startTimeout: 100 },
+   * );
+   * await assert.rejects(pool.create("Counter", 0).ready, WorkerCrashedError);
+   * ```
+   */
+  startTimeout?: number;
+  /**
+   * Milliseconds `close()` (and `await using`) waits for the objects to
+   * drain before it stops every worker anyway: what is still pending (a
+   * method that never returns) then rejects with a `ClosedError` saying that
+   * close timed out. `Infinity`: wait forever.
+   *
+   * @default {10000}
+   *
+   * @example Closing with a job that would run for ten seconds
+   * ```ts
+   * import { ClosedError } from "@desync/desync";
+   * import { WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   *   { closeTimeout: 50 },
+   * );
+   * const slow = pool.create("Counter", 0).futureSync("sleep", 10_000);
+   * await pool.close(); // about 50 ms
+   * await assert.rejects(slow, ClosedError);
+   * ```
+   */
+  closeTimeout?: number;
+  /**
+   * Receives errors nobody else can: fire-and-forget jobs of objects without
+   * their own `onError`, and errors thrown in a worker outside any job (a
+   * timer's callback, an unhandled rejection: the worker stays alive). With
+   * no handler they go to `reportError`, which ends the process on Deno and
+   * Node.
+   *
+   * @default {undefined}
+   *
+   * @example Collecting errors
+   * ```ts
+   * import { WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const errors: unknown[] = [];
+   * await using pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   *   { onError: (error) => errors.push(error) },
+   * );
+   * const counter = pool.create("Counter", 0);
+   * counter.desync("fail", "oops");
+   * await counter.close();
+   * assert.equal((errors[0] as Error).message, "oops");
+   * ```
+   */
+  onError?: ErrorHandler;
+}
+
+/**
+ * Options for {@linkcode WorkerPool.createWith}.
+ *
+ * @example A dedicated worker for a heavy object
+ * ```ts
+ * import { type CreateOptions, WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/counter.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+ *   { size: 1 },
+ * );
+ * const options: CreateOptions = { worker: "dedicated" };
+ * const heavy = pool.createWith(options, "Counter", 0);
+ * const light = pool.create("Counter", 0);
+ * await Promise.all([heavy.ready, light.ready]);
+ * assert.equal(pool.workers, 2);
+ * ```
+ */
+export interface CreateOptions {
+  /**
+   * `"shared"`: placed on the pool's worker with the fewest live objects
+   * (ties: the fewest unanswered jobs). `"dedicated"`: a worker of its own,
+   * outside `size`, stopped when the object closes.
+   *
+   * @default {"shared"}
+   *
+   * @example Dedicated
+   * ```ts
+   * import { WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   * );
+   * const counter = pool.createWith({ worker: "dedicated" }, "Counter", 3);
+   * assert.equal(await counter.futureSync("get"), 3);
+   * ```
+   */
+  worker?: "shared" | "dedicated";
+  /**
+   * The object's `onError` (see {@linkcode WorkerDesync.onError}).
+   *
+   * @default {undefined}
+   *
+   * @example Per-object error handler
+   * ```ts
+   * import { WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   * );
+   * const errors: unknown[] = [];
+   * const counter = pool.createWith({ onError: (e) => errors.push(e) }, "Counter", 0);
+   * counter.desync("fail", "x");
+   * await counter.close();
+   * assert.equal(errors.length, 1);
+   * ```
+   */
+  onError?: ErrorHandler;
+}
