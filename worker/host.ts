@@ -99,13 +99,17 @@ let current: Cancellable | undefined;
  * ```
  */
 export function jobSignal(): AbortSignal {
-  if (current === undefined) return NEVER.signal;
+  if (current === undefined) return (never ??= new AbortController()).signal;
   current.controller ??= new AbortController();
   if (current.cancelled !== NOT_CANCELLED) current.controller.abort(current.cancelled);
   return current.controller.signal;
 }
 
-const NEVER = new AbortController();
+/**
+ * The signal outside any job: never aborted. Made on first use, not at load:
+ * workerd refuses an AbortController created in a module's global scope.
+ */
+let never: AbortController | undefined;
 
 /** The globals of a web Worker that serve() and the host use. */
 export interface WebWorkerScope {
