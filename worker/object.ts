@@ -200,7 +200,10 @@ export class WorkerDesync<T> {
     this.#schedule("desync", CALL, method, args, ignore, this.#desyncFailed);
   }
 
-  /** Where a desync() job's error goes; one per handle, not per job (bursts are the hot path). */
+  /**
+   * Where a desync() job's (or a detached future's) error goes; one per
+   * handle, not per job (bursts are the hot path).
+   */
   readonly #desyncFailed = (error: unknown): void => {
     // Cancelling is not an error, and a stopped pool's jobs were given up by its owner.
     const signal = this.#signal;
@@ -653,9 +656,10 @@ export class WorkerDesync<T> {
   }
 
   #reporter(): (error: unknown) => void {
-    return (error) => {
-      if (!(error instanceof ClosedError)) this.#link.report(error, this.#state);
-    };
+    // A detached future's error goes where a desync() job's would, with the
+    // same exceptions: its own cancellation, a stopped pool, a crash already
+    // reported for this object.
+    return this.#desyncFailed;
   }
 
   /** Throws if `method` cannot be scheduled now; `what` names the caller. */
