@@ -24,13 +24,9 @@
 
 import { WorkerPool } from "../worker.ts";
 import type { Api } from "../tests/fixtures/counter.worker.ts";
+import { env, fmt, median, option, runtime, scriptWorker } from "./_worker_shared.ts";
 
-const env = (name: string) =>
-  (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name] ??
-    (globalThis as { Deno?: { env: { get(n: string): string | undefined } } }).Deno?.env.get(name);
-const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
-  (globalThis as { process?: { argv: string[] } }).process?.argv.slice(2) ?? [];
-const ROUNDS = Number(args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 7);
+const ROUNDS = Number(option("rounds") ?? 7);
 let entry: URL;
 try {
   entry = new URL(
@@ -42,49 +38,14 @@ try {
 }
 
 /** An echo worker with nothing of ours in it: the floor for a round trip. */
-const ECHO = "data:text/javascript," + encodeURIComponent(
-  `const t = globalThis.process?.getBuiltinModule?.("node:worker_threads");
-   if (t && t.workerData === "echo") t.parentPort.on("message", (m) => t.parentPort.postMessage(m));
-   else onmessage = (e) => postMessage(e.data);`,
-);
-
-interface Echo {
-  roundTrip(): Promise<unknown>;
-  stop(): Promise<unknown>;
-}
-
-function echoWorker(): Echo {
+function echoWorker() {
   let resolve: (value: unknown) => void = () => {};
-  const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
-  if (typeof WebWorker === "function") {
-    const worker = new WebWorker(ECHO, { type: "module" });
-    worker.onmessage = (event) => resolve(event.data);
-    return {
-      roundTrip: () => new Promise((r) => ((resolve = r), worker.postMessage([1, 2, "get"]))),
-      stop: () => Promise.resolve(worker.terminate()),
-    };
-  }
-  const threads = (globalThis as { process?: { getBuiltinModule(n: string): unknown } }).process!
-    .getBuiltinModule("node:worker_threads") as {
-      Worker: new (url: URL, options: unknown) => {
-        on(e: string, l: (m: unknown) => void): void;
-        postMessage(m: unknown): void;
-        terminate(): Promise<number>;
-      };
-    };
-  const worker = new threads.Worker(new URL(ECHO), { workerData: "echo" });
-  worker.on("message", (m) => resolve(m));
+  const worker = scriptWorker("onMessage(reply);", (m) => resolve(m));
   return {
-    roundTrip: () => new Promise((r) => ((resolve = r), worker.postMessage([1, 2, "get"]))),
-    stop: () => worker.terminate(),
+    roundTrip: () => new Promise((r) => ((resolve = r), worker.post([1, 2, "get"]))),
+    stop: () => worker.stop(),
   };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (xs: number[], unit: string, digits = 1) =>
-  `${median(xs).toFixed(digits)} ${unit} [${Math.min(...xs).toFixed(digits)}..${
-    Math.max(...xs).toFixed(digits)
-  }]`;
 
 const pool = new WorkerPool<Api>(entry, { size: 2 });
 const echo = echoWorker();
@@ -136,11 +97,6 @@ for (let round = 0; round < ROUNDS; round++) {
 await echo.stop();
 await pool.close();
 
-const runtime = (globalThis as { Deno?: { version: { deno: string } } }).Deno
-  ? `Deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}`
-  : (globalThis as { Bun?: { version: string } }).Bun
-  ? `Bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}`
-  : `Node ${(globalThis as unknown as { process: { version: string } }).process.version}`;
 console.log(`${runtime}, pool of 2, ${ROUNDS} rounds (median [min..max])`);
 console.log(`  raw postMessage round trip     ${fmt(results.raw, "us")}`);
 console.log(
