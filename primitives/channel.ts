@@ -128,10 +128,7 @@ export class Channel<T> {
    * ```
    */
   constructor(capacity: number) {
-    if (typeof capacity !== "number" || !(capacity >= 0) || !isCapacity(capacity)) {
-      const message = `new Channel(): "capacity" must be ${CAPACITIES}, got ${describe(capacity)}`;
-      throw typeof capacity === "number" ? new RangeError(message) : new TypeError(message);
-    }
+    assertCapacity(capacity, `new Channel(): "capacity"`);
     this.#capacity = capacity;
   }
 
@@ -626,12 +623,7 @@ export class Channel<T> {
   static from<T>(source: ChannelSource<T>, options: ChannelFromOptions): Channel<T> {
     assertOptions(options, "Channel.from", ["capacity", "signal"]);
     const { capacity, signal: given } = (options ?? {}) as { capacity?: unknown; signal?: unknown };
-    if (typeof capacity !== "number" || !(capacity >= 0) || !isCapacity(capacity)) {
-      const message = `Channel.from(): "options.capacity" must be ${CAPACITIES}, got ${
-        describe(capacity)
-      }`;
-      throw typeof capacity === "number" ? new RangeError(message) : new TypeError(message);
-    }
+    assertCapacity(capacity, `Channel.from(): "options.capacity"`);
     const signal = optionalSignal(given, "Channel.from");
     const reader = openChannelSource<T>(source);
     const channel = new Channel<T>(capacity);
@@ -730,8 +722,13 @@ export class Channel<T> {
   }
 }
 
-const CAPACITIES = "a non-negative integer, or Infinity for an unbounded channel";
-
-function isCapacity(capacity: number): boolean {
-  return capacity === Infinity || Number.isSafeInteger(capacity);
+/** Checks a capacity: a non-negative safe integer, or Infinity. `what` names the call and argument. */
+function assertCapacity(capacity: unknown, what: string): asserts capacity is number {
+  if (
+    typeof capacity === "number" && capacity >= 0 &&
+    (capacity === Infinity || Number.isSafeInteger(capacity))
+  ) return;
+  const message = `${what} must be a non-negative integer, or Infinity for an unbounded channel, ` +
+    `got ${describe(capacity)}`;
+  throw typeof capacity === "number" ? new RangeError(message) : new TypeError(message);
 }
