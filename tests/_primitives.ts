@@ -25,6 +25,22 @@ export async function settled<T>(promise: Promise<T>): Promise<T> {
   return result.value;
 }
 
+/** How a promise stands, by name, once the pending microtasks ran. */
+export type Standing = "pending" | "fulfilled" | "rejected";
+
+/** "pending", "fulfilled" or "rejected", once the pending microtasks ran. */
+export async function standing(promise: Promise<unknown>): Promise<Standing> {
+  let result: Standing = "pending";
+  promise.then(() => (result = "fulfilled"), () => (result = "rejected"));
+  await flushMicrotasks();
+  return result;
+}
+
+/** The standing of each promise, in order. */
+export async function standings(promises: Promise<unknown>[]): Promise<Standing[]> {
+  return await Promise.all(promises.map(standing));
+}
+
 /**
  * Starts `count` waits, each with its own AbortSignal, aborts them newest-first
  * and waits until all rejected. Returns the milliseconds this thread ran for it:

@@ -6,20 +6,7 @@
 import assert from "node:assert/strict";
 import { ManualResetEvent, select } from "../primitives.ts";
 import { delay, flushMicrotasks } from "./_helpers.ts";
-
-type State = "pending" | "fulfilled" | "rejected";
-
-/** How the promise stands once the pending microtasks ran. */
-async function state(promise: Promise<unknown>): Promise<State> {
-  let result: State = "pending";
-  promise.then(() => (result = "fulfilled"), () => (result = "rejected"));
-  await flushMicrotasks();
-  return result;
-}
-
-async function states(promises: Promise<unknown>[]): Promise<State[]> {
-  return await Promise.all(promises.map(state));
-}
+import { standing, standings } from "./_primitives.ts";
 
 Deno.test("ManualResetEvent: the futures-intrusive checklist", async (t) => {
   // FI synchronous
@@ -39,8 +26,8 @@ Deno.test("ManualResetEvent: the futures-intrusive checklist", async (t) => {
     assert.equal(event.isSet, true);
     const waiting = event.wait();
     assert.equal(event.waiting, 0);
-    assert.equal(await state(waiting), "fulfilled");
-    assert.equal(await state(event.wait()), "fulfilled", "and again: set stays set");
+    assert.equal(await standing(waiting), "fulfilled");
+    assert.equal(await standing(event.wait()), "fulfilled", "and again: set stays set");
   });
 
   // FI cancel_mid_wait
@@ -48,15 +35,15 @@ Deno.test("ManualResetEvent: the futures-intrusive checklist", async (t) => {
     const event = new ManualResetEvent();
     const controllers = Array.from({ length: 5 }, () => new AbortController());
     const waits = controllers.map((c) => event.wait({ signal: c.signal }));
-    assert.deepEqual(await states(waits), Array(5).fill("pending"));
+    assert.deepEqual(await standings(waits), Array(5).fill("pending"));
     controllers[1].abort(new Error("drop 2"));
     controllers[3].abort(new Error("drop 4"));
     assert.equal(event.waiting, 3);
-    assert.deepEqual(await states([waits[0], waits[2], waits[4]]), Array(3).fill("pending"));
+    assert.deepEqual(await standings([waits[0], waits[2], waits[4]]), Array(3).fill("pending"));
     const order: number[] = [];
     for (const i of [0, 2, 4]) void waits[i].then(() => order.push(i + 1));
     event.set();
-    assert.deepEqual(await states(waits), [
+    assert.deepEqual(await standings(waits), [
       "fulfilled",
       "rejected",
       "fulfilled",
@@ -85,9 +72,9 @@ Deno.test("ManualResetEvent: the futures-intrusive checklist", async (t) => {
     let wakes = 0;
     for (const w of [w1, w2, w3, w4]) void w.then(() => wakes++);
     event.set();
-    assert.deepEqual(await states([w1, w2, w3, w4]), Array(4).fill("fulfilled"));
+    assert.deepEqual(await standings([w1, w2, w3, w4]), Array(4).fill("fulfilled"));
     assert.equal(wakes, 4);
-    assert.deepEqual(await states([w5, w6]), ["rejected", "rejected"]);
+    assert.deepEqual(await standings([w5, w6]), ["rejected", "rejected"]);
   });
 
   // FI poll_from_multiple_executors (adapted: a promise has no waker to
@@ -134,9 +121,9 @@ Deno.test("ManualResetEvent: no lost or stolen wake-ups", async (t) => {
     event.set();
     event.reset();
     assert.equal(event.isSet, false);
-    assert.deepEqual(await states(waits), Array(3).fill("fulfilled"));
+    assert.deepEqual(await standings(waits), Array(3).fill("fulfilled"));
     const late = event.wait();
-    assert.equal(await state(late), "pending", "a wait after the reset waits");
+    assert.equal(await standing(late), "pending", "a wait after the reset waits");
     event.set();
     await late;
   });
@@ -147,11 +134,11 @@ Deno.test("ManualResetEvent: no lost or stolen wake-ups", async (t) => {
     event.set();
     event.reset();
     const waiting = event.wait();
-    assert.equal(await state(waiting), "pending");
+    assert.equal(await standing(waiting), "pending");
     event.reset();
-    assert.equal(await state(waiting), "pending", "reset does not touch waiters");
+    assert.equal(await standing(waiting), "pending", "reset does not touch waiters");
     event.set();
-    assert.equal(await state(waiting), "fulfilled");
+    assert.equal(await standing(waiting), "fulfilled");
   });
 
   await t.step("an abort of one waiter never rejects or wakes another", async () => {
@@ -161,9 +148,9 @@ Deno.test("ManualResetEvent: no lost or stolen wake-ups", async (t) => {
     const second = event.wait({ signal: controller.signal });
     const third = event.wait();
     controller.abort("stop");
-    assert.deepEqual(await states([first, second, third]), ["pending", "rejected", "pending"]);
+    assert.deepEqual(await standings([first, second, third]), ["pending", "rejected", "pending"]);
     event.set();
-    assert.deepEqual(await states([first, third]), ["fulfilled", "fulfilled"]);
+    assert.deepEqual(await standings([first, third]), ["fulfilled", "fulfilled"]);
   });
 });
 
@@ -198,7 +185,7 @@ Deno.test("ManualResetEvent: aborts", async (t) => {
     const waiting = event.wait({ signal: controller.signal });
     event.set();
     controller.abort(new Error("too late"));
-    assert.equal(await state(waiting), "fulfilled");
+    assert.equal(await standing(waiting), "fulfilled");
   });
 
   await t.step("a fast-path wait does not touch the signal beyond `aborted`", async () => {
@@ -228,7 +215,7 @@ Deno.test("ManualResetEvent: select cases", async (t) => {
       event.set();
       assert.equal(event.waiting, 0);
       assert.deepEqual(await selecting, { key: "a", value: undefined });
-      assert.deepEqual(await states([before, after]), ["fulfilled", "fulfilled"]);
+      assert.deepEqual(await standings([before, after]), ["fulfilled", "fulfilled"]);
     },
   );
 

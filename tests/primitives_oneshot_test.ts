@@ -7,20 +7,7 @@ import assert from "node:assert/strict";
 import { ClosedError } from "../mod.ts";
 import { ChannelClosedError, ManualResetEvent, Oneshot, select } from "../primitives.ts";
 import { flushMicrotasks } from "./_helpers.ts";
-
-type State = "pending" | "fulfilled" | "rejected";
-
-/** How the promise stands once the pending microtasks ran. */
-async function state(promise: Promise<unknown>): Promise<State> {
-  let result: State = "pending";
-  promise.then(() => (result = "fulfilled"), () => (result = "rejected"));
-  await flushMicrotasks();
-  return result;
-}
-
-async function states(promises: Promise<unknown>[]): Promise<State[]> {
-  return await Promise.all(promises.map(state));
-}
+import { standings } from "./_primitives.ts";
 
 const DONE = { done: true, value: undefined };
 
@@ -62,7 +49,7 @@ Deno.test("Oneshot: the futures-intrusive checklist", async (t) => {
     const oneshot = new Oneshot<number>();
     const r1 = oneshot.receive();
     const r2 = oneshot.receive();
-    assert.deepEqual(await states([r1, r2]), ["pending", "pending"]);
+    assert.deepEqual(await standings([r1, r2]), ["pending", "pending"]);
     oneshot.close();
     assert.equal(oneshot.waiting, 0);
     assert.deepEqual(await r1, DONE);
@@ -108,7 +95,7 @@ Deno.test("Oneshot: the futures-intrusive checklist", async (t) => {
     controllers[3].abort(new Error("drop 4"));
     assert.equal(oneshot.waiting, 3);
     oneshot.send(9);
-    assert.deepEqual(await states(receives), [
+    assert.deepEqual(await standings(receives), [
       "fulfilled",
       "rejected",
       "fulfilled",
@@ -137,14 +124,14 @@ Deno.test("Oneshot: the futures-intrusive checklist", async (t) => {
     const r4 = oneshot.receive();
     assert.equal(oneshot.waiting, 4);
     oneshot.send(1);
-    assert.deepEqual(await states([r1, r2, r3, r4]), Array(4).fill("fulfilled"));
+    assert.deepEqual(await standings([r1, r2, r3, r4]), Array(4).fill("fulfilled"));
     assert.deepEqual(await Promise.all([r1, r2, r3, r4]), [
       { done: false, value: 1 },
       DONE,
       DONE,
       DONE,
     ]);
-    assert.deepEqual(await states([r5, r6]), ["rejected", "rejected"]);
+    assert.deepEqual(await standings([r5, r6]), ["rejected", "rejected"]);
   });
 
   // FI poll_from_multiple_executors (adapted: no wakers; one receive observed

@@ -13,20 +13,7 @@ import {
   type StateUpdate,
 } from "../primitives.ts";
 import { flushMicrotasks } from "./_helpers.ts";
-
-type State = "pending" | "fulfilled" | "rejected";
-
-/** How the promise stands once the pending microtasks ran. */
-async function state(promise: Promise<unknown>): Promise<State> {
-  let result: State = "pending";
-  promise.then(() => (result = "fulfilled"), () => (result = "rejected"));
-  await flushMicrotasks();
-  return result;
-}
-
-async function states(promises: Promise<unknown>[]): Promise<State[]> {
-  return await Promise.all(promises.map(state));
-}
+import { standing, standings } from "./_primitives.ts";
 
 const value = <T>(version: number, value: T) => ({ done: false, version, value });
 const done = (version: number) => ({ done: true, version, value: undefined });
@@ -65,7 +52,7 @@ Deno.test("StateBroadcast: the futures-intrusive checklist", async (t) => {
     const broadcast = new StateBroadcast<number>();
     const r1 = broadcast.receive();
     const r2 = broadcast.receive(0);
-    assert.deepEqual(await states([r1, r2]), ["pending", "pending"]);
+    assert.deepEqual(await standings([r1, r2]), ["pending", "pending"]);
     broadcast.close();
     assert.deepEqual(await r1, done(0));
     assert.deepEqual(await r2, done(0));
@@ -105,9 +92,9 @@ Deno.test("StateBroadcast: the futures-intrusive checklist", async (t) => {
     const broadcast = new StateBroadcast<number>();
     const r1 = broadcast.receive();
     const r2 = broadcast.receive();
-    assert.deepEqual(await states([r1, r2]), ["pending", "pending"]);
+    assert.deepEqual(await standings([r1, r2]), ["pending", "pending"]);
     broadcast.send(99);
-    assert.deepEqual(await states([r1, r2]), ["fulfilled", "fulfilled"]);
+    assert.deepEqual(await standings([r1, r2]), ["fulfilled", "fulfilled"]);
     assert.deepEqual(await r1, value(1, 99));
     assert.deepEqual(await r2, value(1, 99));
   });
@@ -119,7 +106,7 @@ Deno.test("StateBroadcast: the futures-intrusive checklist", async (t) => {
     for (const v of [99, 100, 101]) {
       const a = broadcast.receive(version);
       const b = broadcast.receive(version);
-      assert.deepEqual(await states([a, b]), ["pending", "pending"]);
+      assert.deepEqual(await standings([a, b]), ["pending", "pending"]);
       broadcast.send(v);
       const ra = await a;
       const rb = await b;
@@ -129,7 +116,7 @@ Deno.test("StateBroadcast: the futures-intrusive checklist", async (t) => {
       version = ra.version;
     }
     const last = broadcast.receive(version);
-    assert.equal(await state(last), "pending");
+    assert.equal(await standing(last), "pending");
     broadcast.close();
     assert.deepEqual(await last, done(version));
   });
@@ -154,7 +141,7 @@ Deno.test("StateBroadcast: the futures-intrusive checklist", async (t) => {
     controllers[3].abort(new Error("drop 4"));
     assert.equal(broadcast.waiting, 3);
     broadcast.send(1);
-    assert.deepEqual(await states(receives), [
+    assert.deepEqual(await standings(receives), [
       "fulfilled",
       "rejected",
       "fulfilled",
@@ -187,7 +174,7 @@ Deno.test("StateBroadcast: the futures-intrusive checklist", async (t) => {
     const r4 = broadcast.receive(3);
     broadcast.send(3);
     assert.deepEqual(await r4, value(4, 3));
-    assert.deepEqual(await states([r5, r6]), ["rejected", "rejected"]);
+    assert.deepEqual(await standings([r5, r6]), ["rejected", "rejected"]);
   });
 
   // FI poll_from_multiple_executors (adapted: no wakers; one receive
@@ -214,7 +201,7 @@ Deno.test("StateBroadcast: the futures-intrusive checklist", async (t) => {
     const r2 = broadcast.receive();
     {
       using _sender = broadcast;
-      assert.deepEqual(await states([r1, r2]), ["pending", "pending"]);
+      assert.deepEqual(await standings([r1, r2]), ["pending", "pending"]);
     }
     assert.deepEqual(await r1, done(0));
     assert.deepEqual(await r2, done(0));
@@ -247,7 +234,7 @@ Deno.test("StateBroadcast: versions, initial value, close", async (t) => {
     const later = broadcast.receive(3);
     broadcast.send(1); // version 2
     broadcast.send(2); // version 3
-    assert.equal(await state(later), "pending");
+    assert.equal(await standing(later), "pending");
     assert.equal(broadcast.waiting, 1);
     broadcast.send(3); // version 4
     assert.deepEqual(await later, value(4, 3));
@@ -353,7 +340,7 @@ Deno.test("StateBroadcast: async iteration", async (t) => {
     const broadcast = new StateBroadcast<number>();
     const iterator = broadcast[Symbol.asyncIterator]();
     const first = iterator.next();
-    assert.equal(await state(first), "pending");
+    assert.equal(await standing(first), "pending");
     broadcast.send(1);
     assert.deepEqual(await first, { done: false, value: { version: 1, value: 1 } });
   });
@@ -423,7 +410,7 @@ Deno.test("StateBroadcast: async iteration", async (t) => {
     assert.equal(broadcast.waiting, 1, "only the first waits in the queue");
     broadcast.send(10);
     assert.deepEqual(await a, { done: false, value: { version: 1, value: 10 } });
-    assert.equal(await state(b), "pending", "b waits for a newer state than a got");
+    assert.equal(await standing(b), "pending", "b waits for a newer state than a got");
     broadcast.send(20);
     assert.deepEqual(await b, { done: false, value: { version: 2, value: 20 } });
     broadcast.close();
@@ -444,7 +431,7 @@ Deno.test("StateBroadcast: select cases", async (t) => {
       value: value(1, "x"),
     });
     const waiting = select({ s: broadcast.receiveCase(1) });
-    assert.equal(await state(waiting), "pending");
+    assert.equal(await standing(waiting), "pending");
     broadcast.send("y");
     assert.deepEqual(await waiting, { key: "s", value: value(2, "y") });
   });
