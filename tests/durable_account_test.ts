@@ -25,6 +25,7 @@
 // withdrawal passes, the balance is 20) must hold in every run.
 
 import assert from "node:assert/strict";
+import { denoCommand } from "./_deno.ts";
 
 interface Row {
   variant: "plain" | "blocking" | "desync";
@@ -40,40 +41,26 @@ interface Row {
 const AWAITED_MS = { timer: 30, fetch: 50 };
 const RUNS = 3;
 
-/**
- * The Deno to run the example with: the one running this test when it may be
- * run; else the `deno` on PATH, which `--allow-run=deno` grants (as in
- * structure_test.ts: a grant by name does not cover Deno.execPath() when PATH
- * reaches Deno through a symlink).
- */
-function denoCommand(): string {
-  const self = Deno.execPath();
-  if (Deno.permissions.querySync({ name: "run", command: self }).state === "granted") return self;
-  if (Deno.permissions.querySync({ name: "run", command: "deno" }).state === "granted") {
-    return "deno";
-  }
-  throw new Error(
-    "this test runs `deno run examples/durable_account/main.ts`: grant --allow-run=deno",
-  );
-}
-
 async function runExample(): Promise<Row[]> {
-  const { success, stdout, stderr } = await new Deno.Command(denoCommand(), {
-    args: [
-      "run",
-      "--no-lock", // the example's npm packages stay out of the repository's lockfile
-      "--allow-read",
-      "--allow-write", // miniflare's scratch folder under the system's temp folder
-      "--allow-env",
-      "--allow-run", // esbuild and workerd
-      "--allow-net=127.0.0.1",
-      "examples/durable_account/main.ts",
-      "--json",
-    ],
-    cwd: new URL("../", import.meta.url),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const { success, stdout, stderr } = await new Deno.Command(
+    denoCommand("this test runs `deno run examples/durable_account/main.ts`"),
+    {
+      args: [
+        "run",
+        "--no-lock", // the example's npm packages stay out of the repository's lockfile
+        "--allow-read",
+        "--allow-write", // miniflare's scratch folder under the system's temp folder
+        "--allow-env",
+        "--allow-run", // esbuild and workerd
+        "--allow-net=127.0.0.1",
+        "examples/durable_account/main.ts",
+        "--json",
+      ],
+      cwd: new URL("../", import.meta.url),
+      stdout: "piped",
+      stderr: "piped",
+    },
+  ).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   if (!success) throw new Error(`the example failed:\n${decode(stderr)}`);
   return JSON.parse(decode(stdout));

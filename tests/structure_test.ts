@@ -30,6 +30,7 @@
 // Needs --allow-read=. and --allow-run=deno (for `deno doc --json`).
 
 import assert from "node:assert/strict";
+import { denoCommand } from "./_deno.ts";
 import {
   analyze,
   checkCycles,
@@ -302,39 +303,19 @@ async function readProject(root: URL): Promise<Project> {
   };
 }
 
-/**
- * The Deno to run `deno doc` with: the one running this test when it may be
- * run; else the `deno` on PATH, which `--allow-run=deno` grants (a grant by
- * name resolves PATH, and does not cover Deno.execPath() when PATH reaches
- * Deno through a symlink, as .tools/node_modules/.bin/deno does).
- */
-function denoCommand(): string {
-  const self = Deno.execPath();
-  if (
-    Deno.permissions.querySync({ name: "run", command: self }).state ===
-      "granted"
-  ) return self;
-  if (
-    Deno.permissions.querySync({ name: "run", command: "deno" }).state ===
-      "granted"
-  ) {
-    return "deno";
-  }
-  throw new Error(
-    "rules 4 and 5 run `deno doc --json`: run the test with --allow-run=deno",
-  );
-}
-
 async function denoDoc(
   root: URL,
   entries: readonly string[],
 ): Promise<DocJson> {
-  const { success, stdout, stderr } = await new Deno.Command(denoCommand(), {
-    args: ["doc", "--json", ...entries],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const { success, stdout, stderr } = await new Deno.Command(
+    denoCommand("rules 4 and 5 run `deno doc --json`"),
+    {
+      args: ["doc", "--json", ...entries],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    },
+  ).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   if (!success) {
     throw new Error(
