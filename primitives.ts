@@ -24,8 +24,11 @@
  * moment it becomes free, so nobody barges in and no wake-up is lost. Every
  * waiting operation takes `{ signal }`; an abort rejects with
  * `signal.reason` and unlinks the waiter in O(1), and an abort after the
- * grant changes nothing (the caller owns what it got). Releasing twice is a
- * no-op. Every promise handed out settles: by a grant, an abort, or a close.
+ * grant changes nothing (the caller owns what it got). An abort takes effect
+ * when the signal's listeners run: a value handed to a waiter by an earlier
+ * listener of that same abort is delivered (a `Mutex` or `Semaphore` skips
+ * such a waiter instead, so no lock or permit goes to a caller that gave up).
+ * Releasing twice is a no-op. Every promise handed out settles: by a grant, an abort, or a close.
  * A producer and consumer that never wait (values always ready) run on
  * microtasks only and give timers and I/O no turn; to let them in, await a
  * host timer now and then (`setTimeout`; a `TimerService.delay(0)` is ready
