@@ -28,7 +28,8 @@
 // CI runs a fixed-seed batch (CI_RUNS programs, 11 s on Deno, 8 to 10 s on Node 20 and Bun,
 // 6 s in Chromium here; one
 // pool for the whole batch, fresh objects per program). Soak with a fresh
-// seed: `deno test --allow-read=. tests/worker_model_test.ts -- --runs=2000`.
+// seed: `deno task test:soak:workers` (20,000 programs), or
+// `deno test --allow-read=. tests/worker_model_test.ts -- --runs=2000`.
 // A failure prints the seed, the path and the shrunk program; replay it with
 // `-- --seed=<seed> --path=<path>` (or DESYNC_WORKER_MODEL_RUNS / _SEED /
 // _PATH where `--allow-env` grants them; the Node and Bun adapter does).
