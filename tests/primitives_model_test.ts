@@ -19,6 +19,7 @@ import fc from "npm:fast-check@4.10.2";
 import { Run, stats } from "./_primitives_model_run.ts";
 import { pinnedPrograms, program } from "./_primitives_model_program.ts";
 import { onReportedError, onUnhandledRejection } from "./_helpers.ts";
+import { modelSettings } from "./_model_settings.ts";
 
 /**
  * The CI batch: fixed, so that a failure is reproducible from the log. A
@@ -30,28 +31,10 @@ const onDeno = typeof navigator === "object" &&
 const CI_RUNS = onDeno ? 10_000 : 4_000;
 const CI_SEED = 20260613;
 
-function setting(name: string): string | undefined {
-  const flag = Deno.args.find((arg) => arg.startsWith(`--${name}=`));
-  if (flag !== undefined) return flag.slice(name.length + 3);
-  const variable = `DESYNC_PRIMITIVES_MODEL_${name.toUpperCase()}`;
-  try {
-    if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") return undefined;
-    return Deno.env.get(variable);
-  } catch {
-    return undefined;
-  }
-}
-
-const runsSetting = setting("runs");
-const seedSetting = setting("seed");
-const pathSetting = setting("path");
-const soak = runsSetting !== undefined;
-const numRuns = soak ? Number(runsSetting) : CI_RUNS;
-const seed = seedSetting !== undefined
-  ? Number(seedSetting)
-  : soak
-  ? Math.floor(Math.random() * 2 ** 31)
-  : CI_SEED;
+const { numRuns, seed, path: pathSetting } = modelSettings("DESYNC_PRIMITIVES_MODEL", {
+  runs: CI_RUNS,
+  seed: CI_SEED,
+});
 
 Deno.test(
   `primitives model: ${numRuns} programs (seed ${seed}) match the model and keep the invariants`,

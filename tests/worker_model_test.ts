@@ -43,6 +43,7 @@ import { workersAlive } from "../worker/connection.ts";
 import { onReportedError, onUnhandledRejection } from "./_helpers.ts";
 import { ModelObject, withSignal } from "./fixtures/model_object.ts";
 import type { Api } from "./fixtures/model.worker.ts";
+import { modelSettings } from "./_model_settings.ts";
 
 const CI_RUNS = 800;
 
@@ -336,27 +337,10 @@ function compare(a: Observed, b: Observed): string[] {
 
 // ------------------------------------------------------------------ the test
 
-function setting(name: string): string | undefined {
-  const flag = Deno.args.find((arg) => arg.startsWith(`--${name}=`));
-  if (flag !== undefined) return flag.slice(name.length + 3);
-  const variable = `DESYNC_WORKER_MODEL_${name.toUpperCase()}`;
-  try {
-    if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") return undefined;
-    return Deno.env.get(variable);
-  } catch {
-    return undefined;
-  }
-}
-
-const runsSetting = setting("runs");
-const seedSetting = setting("seed");
-const pathSetting = setting("path");
-const numRuns = runsSetting !== undefined ? Number(runsSetting) : CI_RUNS;
-const seed = seedSetting !== undefined
-  ? Number(seedSetting)
-  : runsSetting !== undefined
-  ? Math.floor(Math.random() * 2 ** 31)
-  : CI_SEED;
+const { numRuns, seed, path: pathSetting } = modelSettings("DESYNC_WORKER_MODEL", {
+  runs: CI_RUNS,
+  seed: CI_SEED,
+});
 
 Deno.test(`worker: ${numRuns} programs (seed ${seed}) give the same results locally and in workers`, async () => {
   const before = workersAlive();
