@@ -54,6 +54,12 @@ export interface ObjectState {
   queued: number;
   /** after() jobs whose promise's value is not yet on its way to the worker. */
   afters?: Set<Job>;
+  /**
+   * Fire-and-forget jobs sent untracked (see Connection.callUntracked) and
+   * not yet answered, and the one Job that stands for all of them.
+   */
+  untracked?: number;
+  fireAndForget?: Job;
 }
 
 /** A scheduled operation that owes its caller an answer. */
@@ -180,6 +186,81 @@ export class Connection {
     }
   }
 
+  /**
+   * Queues a CALL, AFTER or SYNC: `send(job, [kind, objectId, job.id,
+   * method, cancellable], args)` without the array of fields (the per-job
+   * hot path).
+   */
+  call(
+    job: Job,
+    kind: number,
+    objectId: number,
+    method: string,
+    cancellable: number,
+    args: unknown[],
+  ): void {
+    const outbox = this.#outbox;
+    const start = outbox.length;
+    const object = job.object;
+    object.queued++;
+    if (job.id < 0) {
+      // A fire-and-forget job, untracked: `job` stands for all of the object's.
+      if (object.untracked === undefined || object.untracked === 0) {
+        object.untracked = 0;
+        this.#untracked.set(object.id, object);
+      }
+      object.untracked++;
+      this.#untrackedCount++;
+    } else {
+      this.pending.set(job.id, job);
+      job.op = start;
+    }
+    if (!this.#referenced) {
+      this.#referenced = true;
+      this.#endpoint.ref();
+    }
+    this.#starts.push(start);
+    this.#outJobs.push(job);
+    const argc = args.length;
+    outbox.push(kind, objectId, job.id, method, cancellable, argc);
+    for (let i = 0; i < argc; i++) outbox.push(args[i]);
+    if (this.state !== "ready") return;
+    if (outbox.length >= FLUSH_AT) this.#flush(); // let the worker start on a long burst
+    else if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushSoon);
+    }
+  }
+
+  readonly #flushSoon = (): void => {
+    this.#flushQueued = false;
+    this.#flush();
+  };
+
+  /** Objects with untracked jobs unanswered, by id; and how many such jobs in all. */
+  #untracked: Map<number, ObjectState> = new Map();
+  #untrackedCount = 0;
+
+  /** How many jobs this worker owes replies for. */
+  get owed(): number {
+    return this.pending.size + this.#untrackedCount;
+  }
+
+  /**
+   * The reply to an untracked job of object `objectId` (its id on the wire is
+   * `-objectId`): counts it answered, and hands a failure to the stand-in
+   * job's `reject` (the handle's fire-and-forget error route).
+   */
+  #untrackedReply(objectId: number, ok: boolean, value: unknown): void {
+    const object = this.#untracked.get(objectId);
+    if (object === undefined) return;
+    object.queued--;
+    this.#untrackedCount--;
+    if (--object.untracked! === 0) this.#untracked.delete(objectId);
+    if (!ok) object.fireAndForget!.reject(value);
+    if (this.#untrackedCount === 0) this.#maybeIdle();
+  }
+
   /** The caller gave up on `job` (its signal aborted). */
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
@@ -266,7 +347,7 @@ export class Connection {
       } catch (error) {
         const job = jobs[k];
         const failure = new TypeError(
-          `${describeJob(job)}: a value cannot be sent to the worker ` +
+          `${describeJob(job, op)}: a value cannot be sent to the worker ` +
             `(structured clone refused it: ${(error as Error)?.message})`,
           { cause: error },
         );
@@ -341,6 +422,7 @@ export class Connection {
   }
 
   #reply(id: number, ok: boolean, value: unknown): void {
+    if (id < 0) return this.#untrackedReply(-id, ok, value);
     const job = this.pending.get(id);
     if (job === undefined) return;
     const wasSettled = job.settled;
@@ -355,13 +437,17 @@ export class Connection {
     this.pending.delete(job.id);
     if (!job.settled) job.object.queued--;
     job.cleanup?.();
-    if (this.pending.size === 0) {
-      if (this.#referenced) {
-        this.#referenced = false;
-        this.#endpoint.unref();
-      }
-      if (this.objects.size === 0) this.#hooks.idle(this);
+    if (this.pending.size === 0) this.#maybeIdle();
+  }
+
+  /** No tracked job pending: lets the process exit if no untracked one is either. */
+  #maybeIdle(): void {
+    if (this.pending.size !== 0 || this.#untrackedCount !== 0) return;
+    if (this.#referenced) {
+      this.#referenced = false;
+      this.#endpoint.unref();
     }
+    if (this.objects.size === 0) this.#hooks.idle(this);
   }
 
   /** The pool stops this worker: pending jobs reject with `reason`. */
@@ -409,6 +495,14 @@ export class Connection {
     this.objects.clear();
     const jobs = [...this.pending.values()];
     this.pending.clear();
+    const untracked = [...this.#untracked.values()];
+    this.#untracked.clear();
+    this.#untrackedCount = 0;
+    for (const object of untracked) {
+      object.queued -= object.untracked!;
+      object.untracked = 0;
+      object.fireAndForget!.reject(error()); // once per object, not per job
+    }
     for (const job of jobs) {
       job.cleanup?.();
       if (job.settled) continue;
@@ -421,9 +515,10 @@ export class Connection {
 }
 
 /** `WorkerDesync.futureSync("add")`, for messages. */
-function describeJob(job: Job | undefined): string {
+function describeJob(job: Job | undefined, op: unknown[]): string {
   if (job === undefined) return "WorkerDesync.after()";
-  return `${job.what}(${job.method === undefined ? "" : JSON.stringify(job.method)})`;
+  const method = job.id < 0 ? op[3] : job.method; // an untracked job's stand-in has none
+  return `${job.what}(${method === undefined ? "" : JSON.stringify(method)})`;
 }
 
 /** A per-worker tag for the protocol's messages; not a secret, only unlikely to be posted by accident. */
