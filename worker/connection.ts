@@ -195,7 +195,7 @@ export class Connection {
     job: Job,
     kind: number,
     objectId: number,
-    method: string,
+    method: string | number,
     cancellable: number,
     args: unknown[],
   ): void {
@@ -240,6 +240,8 @@ export class Connection {
   /** Objects with untracked jobs unanswered, by id; and how many such jobs in all. */
   #untracked: Map<number, ObjectState> = new Map();
   #untrackedCount = 0;
+  /** The worker's classes' method names (READY): what a method index on the wire stands for. */
+  #methodNames: Record<string, string[]> = {};
 
   /** How many jobs this worker owes replies for. */
   get owed(): number {
@@ -347,7 +349,7 @@ export class Connection {
       } catch (error) {
         const job = jobs[k];
         const failure = new TypeError(
-          `${describeJob(job, op)}: a value cannot be sent to the worker ` +
+          `${describeJob(job, op, this.#methodNames)}: a value cannot be sent to the worker ` +
             `(structured clone refused it: ${(error as Error)?.message})`,
           { cause: error },
         );
@@ -376,7 +378,8 @@ export class Connection {
           this.state = "ready";
           clearTimeout(this.#startTimer);
           this.#startTimer = undefined;
-          this.#hooks.classes(batch[i + 1] as Record<string, string[]>);
+          this.#methodNames = batch[i + 1] as Record<string, string[]>;
+          this.#hooks.classes(this.#methodNames);
           this.#flush();
           break;
         case OK:
@@ -515,9 +518,14 @@ export class Connection {
 }
 
 /** `WorkerDesync.futureSync("add")`, for messages. */
-function describeJob(job: Job | undefined, op: unknown[]): string {
+function describeJob(
+  job: Job | undefined,
+  op: unknown[],
+  names: Record<string, string[]>,
+): string {
   if (job === undefined) return "WorkerDesync.after()";
-  const method = job.id < 0 ? op[3] : job.method; // an untracked job's stand-in has none
+  let method = job.id < 0 ? op[3] : job.method; // an untracked job's stand-in has none
+  if (typeof method === "number") method = names[job.object.className]?.[method];
   return `${job.what}(${method === undefined ? "" : JSON.stringify(method)})`;
 }
 

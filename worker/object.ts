@@ -226,7 +226,7 @@ export class WorkerDesync<T> {
     // `-objectId` (no Job, no entry in the connection's pending map; the
     // worker answers it like any other), which is most of what a burst costs.
     this.#check("desync", method);
-    state.conn.call(state.fireAndForget!, CALL, state.id, method, 0, args);
+    state.conn.call(state.fireAndForget!, CALL, state.id, this.#wire(method), 0, args);
   }
 
   /**
@@ -713,6 +713,16 @@ export class WorkerDesync<T> {
     }
   }
 
+  /**
+   * How a CALL or AFTER names `method` on the wire: its index in the class's
+   * method names once the worker has listed them (the host maps it back),
+   * else the name.
+   */
+  #wire(method: string): string | number {
+    const index = this.#link.methods(this.#state.className)?.indexOf(method) ?? -1;
+    return index < 0 ? method : index;
+  }
+
   #schedule(
     what: string,
     kind: number,
@@ -737,7 +747,7 @@ export class WorkerDesync<T> {
       method,
       cleanup: undefined,
     };
-    state.conn.call(job, kind, state.id, method, signal === undefined ? 0 : 1, args);
+    state.conn.call(job, kind, state.id, this.#wire(method), signal === undefined ? 0 : 1, args);
     if (signal !== undefined) {
       const onAbort = () => state.conn.cancel(job, signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });
