@@ -19,6 +19,7 @@ import { type ClosedError, DesyncError } from "../_engine/errors.ts";
 import { describe } from "../_engine/validate.ts";
 import type { ErrorHandler } from "../_engine/types.ts";
 import { SyncChannel } from "./blocking.ts";
+import { UntrackedJobs } from "./untracked.ts";
 import type { Endpoint, Starter } from "./endpoint.ts";
 import { deserializeError, serializeError, WorkerCrashedError } from "./errors.ts";
 import {
@@ -55,7 +56,7 @@ export interface ObjectState {
   /** after() jobs whose promise's value is not yet on its way to the worker. */
   afters?: Set<Job>;
   /**
-   * Fire-and-forget jobs sent untracked (see Connection.callUntracked) and
+   * Fire-and-forget jobs sent untracked (see untracked.ts) and
    * not yet answered, and the one Job that stands for all of them.
    */
   untracked?: number;
@@ -201,17 +202,11 @@ export class Connection {
   ): void {
     const outbox = this.#outbox;
     const start = outbox.length;
-    const object = job.object;
-    object.queued++;
     if (job.id < 0) {
       // A fire-and-forget job, untracked: `job` stands for all of the object's.
-      if (object.untracked === undefined || object.untracked === 0) {
-        object.untracked = 0;
-        this.#untracked.set(object.id, object);
-      }
-      object.untracked++;
-      this.#untrackedCount++;
+      this.#untracked.add(job.object);
     } else {
+      job.object.queued++;
       this.pending.set(job.id, job);
       job.op = start;
     }
@@ -237,30 +232,13 @@ export class Connection {
     this.#flush();
   };
 
-  /** Objects with untracked jobs unanswered, by id; and how many such jobs in all. */
-  #untracked: Map<number, ObjectState> = new Map();
-  #untrackedCount = 0;
+  #untracked: UntrackedJobs = new UntrackedJobs();
   /** The worker's classes' method names (READY): what a method index on the wire stands for. */
   #methodNames: Record<string, string[]> = {};
 
   /** How many jobs this worker owes replies for. */
   get owed(): number {
-    return this.pending.size + this.#untrackedCount;
-  }
-
-  /**
-   * The reply to an untracked job of object `objectId` (its id on the wire is
-   * `-objectId`): counts it answered, and hands a failure to the stand-in
-   * job's `reject` (the handle's fire-and-forget error route).
-   */
-  #untrackedReply(objectId: number, ok: boolean, value: unknown): void {
-    const object = this.#untracked.get(objectId);
-    if (object === undefined) return;
-    object.queued--;
-    this.#untrackedCount--;
-    if (--object.untracked! === 0) this.#untracked.delete(objectId);
-    if (!ok) object.fireAndForget!.reject(value);
-    if (this.#untrackedCount === 0) this.#maybeIdle();
+    return this.pending.size + this.#untracked.count;
   }
 
   /** The caller gave up on `job` (its signal aborted). */
@@ -425,7 +403,12 @@ export class Connection {
   }
 
   #reply(id: number, ok: boolean, value: unknown): void {
-    if (id < 0) return this.#untrackedReply(-id, ok, value);
+    if (id < 0) {
+      // An untracked job's (see untracked.ts): its id is -objectId.
+      this.#untracked.answer(-id, ok, value);
+      if (this.#untracked.count === 0) this.#maybeIdle();
+      return;
+    }
     const job = this.pending.get(id);
     if (job === undefined) return;
     const wasSettled = job.settled;
@@ -445,7 +428,7 @@ export class Connection {
 
   /** No tracked job pending: lets the process exit if no untracked one is either. */
   #maybeIdle(): void {
-    if (this.pending.size !== 0 || this.#untrackedCount !== 0) return;
+    if (this.pending.size !== 0 || this.#untracked.count !== 0) return;
     if (this.#referenced) {
       this.#referenced = false;
       this.#endpoint.unref();
@@ -498,14 +481,7 @@ export class Connection {
     this.objects.clear();
     const jobs = [...this.pending.values()];
     this.pending.clear();
-    const untracked = [...this.#untracked.values()];
-    this.#untracked.clear();
-    this.#untrackedCount = 0;
-    for (const object of untracked) {
-      object.queued -= object.untracked!;
-      object.untracked = 0;
-      object.fireAndForget!.reject(error()); // once per object, not per job
-    }
+    this.#untracked.endAll(error);
     for (const job of jobs) {
       job.cleanup?.();
       if (job.settled) continue;
