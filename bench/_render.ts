@@ -26,6 +26,7 @@ import {
   primitivesPanel,
   type PrimitivesResults,
 } from "./_render_primitives.ts";
+import { workerMarkdown, workerPanel, type WorkerResults } from "./_render_worker.ts";
 import type { MixedCase, MixedResults, MixedScenario } from "./_rounds.ts";
 import { pairedSpreadByRound } from "./_stats.ts";
 
@@ -80,6 +81,8 @@ export interface Results {
   mixed: MixedResults;
   /** The primitives, every library in one process (bench/primitives.ts); absent from older runs. */
   primitives?: PrimitivesResults;
+  /** Worker objects on Deno, Node and Bun (bench/worker.ts); absent from older runs. */
+  workers?: WorkerResults;
   memory: MemoryResult[];
 }
 
@@ -604,6 +607,7 @@ export function renderMarkdown(results: Results): string {
   ];
   for (const scenario of mixed.scenarios) lines.push(...mixedScenarioTable(scenario), "");
   if (results.primitives !== undefined) lines.push(...primitivesMarkdown(results.primitives));
+  if (results.workers !== undefined) lines.push(...workerMarkdown(results.workers));
   lines.push(
     "## Detail: one process per bench file (`deno bench`)",
     "",
@@ -786,6 +790,7 @@ export function renderSvg(results: Results): string {
   const panels = [
     mixedPanel(mixed),
     ...(results.primitives === undefined ? [] : [primitivesPanel(results.primitives)]),
+    ...(results.workers === undefined ? [] : [workerPanel(results.workers)]),
     memoryPanel(results.memory),
   ];
   for (const panel of panels) {

@@ -8,7 +8,9 @@
 // DESYNC_BENCH_SMOKE=1), then bench/mixed.ts (every library in one process:
 // the headline; `--smoke` in smoke mode), then bench/primitives.ts (the
 // primitives, every library in one process; `--smoke` likewise), then
-// bench/memory.ts (one process per memory case), then the machine and
+// bench/memory.ts (one process per memory case), then bench/worker.ts (worker
+// objects: Deno; in a full run also Node and Bun through esbuild bundles, see
+// bench/_worker_report.ts), then the machine and
 // versions; all of it goes to
 // benchmarks.json, from which bench/_render.ts writes benchmarks.md and
 // benchmarks.svg. `--render-only` skips the run and re-renders from an
@@ -21,6 +23,7 @@ import { type BenchJson, renderMarkdown, renderSvg, type Results } from "./_rend
 import { measureAll, memorySizes } from "./memory.ts";
 import type { MixedResults } from "./mixed.ts";
 import type { PrimitivesResults } from "./_render_primitives.ts";
+import { measureWorkers } from "./_worker_report.ts";
 
 const root = new URL("..", import.meta.url);
 const args = new Set(Deno.args);
@@ -109,6 +112,7 @@ async function run(): Promise<Results> {
   const primitives = await runOneProcess<PrimitivesResults>("bench/primitives.ts");
   console.error(`::: memory${smoke ? " (smoke)" : ""}`);
   const memory = await measureAll(memorySizes(smoke));
+  const workers = await measureWorkers(root, smoke);
   return {
     date,
     mode: smoke ? "smoke" : "full",
@@ -128,6 +132,7 @@ async function run(): Promise<Results> {
     mixed,
     primitives,
     memory,
+    workers,
   };
 }
 

@@ -1,32 +1,45 @@
 // Copyright 2026 the desync authors. MIT license.
 // Worker objects: what a call costs, side by side with a raw postMessage
-// round trip, in one process (issue 12's first figures; not wired into
-// bench/report.ts yet).
+// round trip, in one process. bench/report.ts runs it on Deno, Node and Bun
+// (`--json`; `--smoke` in smoke mode) and renders it (bench/_render_worker.ts).
 //
-//   deno run --allow-read=. bench/worker.ts [--rounds=7]
+//   deno run --allow-read=. bench/worker.ts [--rounds=7] [--smoke] [--json]
 //   bun bench/worker.ts
 //   node: bundle first (Node 20 runs no .ts, and the worker entry must be a
-//   file of its own):
+//   file of its own; bench/report.ts does this into .bench-out/worker/):
 //     B=runtimes/node_modules/.bin/esbuild; O=/tmp/desync-bench
 //     $B --bundle --format=esm --platform=node tests/fixtures/counter.worker.ts \
 //       --outfile=$O/counter.worker.mjs
 //     $B --bundle --format=esm --platform=node bench/worker.ts --outfile=$O/worker.mjs
 //     DESYNC_BENCH_ENTRY=file://$O/counter.worker.mjs node $O/worker.mjs
 //
-// Cases, each a median [min..max] over alternating rounds (the machine is
-// shared: rounds alternate the variants so that drift hits both):
-//   round trip   1,000 awaited calls one at a time: futureSync("get") vs a
-//                raw echo worker (one postMessage each way, nothing else)
-//   sync         1,000 blocking sync("get") calls (issue 12's target: <= 40 us)
+// Cases, each a median [min..max] over rounds that rotate the cases' order
+// (the machine is shared: drift hits every case), after one warm-up round:
+//   round trip   1,000 awaited calls one at a time, on one object: futureSync("get")
+//                vs a raw echo worker (one postMessage each way, nothing else);
+//                the ratio is taken round by round
+//   sync         1,000 blocking sync("get") calls
 //   burst        100,000 desync("add") on one object, then one futureSync
 //   many         1,000 objects x 100 desync("add"), then a futureSync each
 // Pool of 2 workers; the workers are started and warm before measuring.
+// `--smoke`: 2 rounds of tenth-size cases (it checks that the cases run, it
+// measures nothing).
 
 import { WorkerPool } from "../worker.ts";
 import type { Api } from "../tests/fixtures/counter.worker.ts";
-import { env, fmt, median, option, runtime, scriptWorker } from "./_worker_shared.ts";
+import { args, env, fmt, median, option, runtime, scriptWorker } from "./_worker_shared.ts";
+import { spread } from "./_stats.ts";
+import type { WorkerRun } from "./_render_worker.ts";
 
-const ROUNDS = Number(option("rounds") ?? 7);
+const SMOKE = args.includes("--smoke");
+const JSON_OUT = args.includes("--json");
+const ROUNDS = Number(option("rounds") ?? (SMOKE ? 2 : 7));
+const SCALE = SMOKE ? 10 : 1;
+const CALLS = 1000 / SCALE;
+const BURST = 100_000 / SCALE;
+const OBJECTS = 1000 / SCALE;
+const JOBS = 100;
+
 let entry: URL;
 try {
   entry = new URL(
@@ -50,43 +63,39 @@ function echoWorker() {
 const pool = new WorkerPool<Api>(entry, { size: 2 });
 const echo = echoWorker();
 const one = pool.create("Counter", 0);
-const many = Array.from({ length: 1000 }, (_, i) => pool.create("Counter", i));
+const many = Array.from({ length: OBJECTS }, (_, i) => pool.create("Counter", i));
 await Promise.all([one.ready, ...many.map((o) => o.ready), echo.roundTrip()]);
 
-const results: Record<string, number[]> = {
-  raw: [],
-  futureSync: [],
-  sync: [],
-  burst: [],
-  many: [],
-};
-const cases: [string, () => Promise<number>][] = [
+type Case = "raw" | "futureSync" | "sync" | "burst" | "many";
+const results: Record<Case, number[]> = { raw: [], futureSync: [], sync: [], burst: [], many: [] };
+const us = (start: number) => (performance.now() - start) * 1000 / CALLS;
+const cases: [Case, () => Promise<number>][] = [
   ["raw", async () => {
     const start = performance.now();
-    for (let i = 0; i < 1000; i++) await echo.roundTrip();
-    return (performance.now() - start); // ms per 1,000 = us per call
+    for (let i = 0; i < CALLS; i++) await echo.roundTrip();
+    return us(start);
   }],
   ["futureSync", async () => {
     const start = performance.now();
-    for (let i = 0; i < 1000; i++) await one.futureSync("get");
-    return (performance.now() - start);
+    for (let i = 0; i < CALLS; i++) await one.futureSync("get");
+    return us(start);
   }],
   ["sync", () => {
     const start = performance.now();
-    for (let i = 0; i < 1000; i++) one.sync("get");
-    return Promise.resolve(performance.now() - start);
+    for (let i = 0; i < CALLS; i++) one.sync("get");
+    return Promise.resolve(us(start));
   }],
   ["burst", async () => {
     const start = performance.now();
-    for (let i = 0; i < 100_000; i++) one.desync("add", 1);
+    for (let i = 0; i < BURST; i++) one.desync("add", 1);
     await one.futureSync("get");
-    return 100_001 / (performance.now() - start); // k jobs/s
+    return (BURST + 1) / (performance.now() - start); // k jobs/s
   }],
   ["many", async () => {
     const start = performance.now();
-    for (const object of many) for (let i = 0; i < 100; i++) object.desync("add", 1);
+    for (const object of many) for (let i = 0; i < JOBS; i++) object.desync("add", 1);
     await Promise.all(many.map((object) => object.futureSync("get")));
-    return 101_000 / (performance.now() - start);
+    return OBJECTS * (JOBS + 1) / (performance.now() - start);
   }],
 ];
 for (const [, measure] of cases) await measure(); // warm-up
@@ -97,13 +106,31 @@ for (let round = 0; round < ROUNDS; round++) {
 await echo.stop();
 await pool.close();
 
-console.log(`${runtime}, pool of 2, ${ROUNDS} rounds (median [min..max])`);
-console.log(`  raw postMessage round trip     ${fmt(results.raw, "us")}`);
-console.log(
-  `  awaited futureSync round trip  ${fmt(results.futureSync, "us")}  (${
-    (median(results.futureSync) / median(results.raw)).toFixed(2)
-  }x raw)`,
-);
-console.log(`  blocking sync round trip       ${fmt(results.sync, "us")}`);
-console.log(`  desync burst, one object       ${fmt(results.burst, "k jobs/s", 0)}`);
-console.log(`  1,000 objects x 100 jobs       ${fmt(results.many, "k jobs/s", 0)}`);
+const vsRaw = results.futureSync.map((x, i) => x / results.raw[i]);
+if (JSON_OUT) {
+  const run: WorkerRun = {
+    runtime,
+    rounds: ROUNDS,
+    smoke: SMOKE,
+    burst: BURST,
+    objects: OBJECTS,
+    roundTripUs: spread(results.raw),
+    futureSyncUs: spread(results.futureSync),
+    futureSyncVsRaw: spread(vsRaw),
+    syncUs: spread(results.sync),
+    burstKps: spread(results.burst),
+    manyKps: spread(results.many),
+  };
+  console.log(JSON.stringify(run));
+} else {
+  console.log(`${runtime}, pool of 2, ${ROUNDS} rounds (median [min..max])`);
+  console.log(`  raw postMessage round trip     ${fmt(results.raw, "us")}`);
+  console.log(
+    `  awaited futureSync round trip  ${fmt(results.futureSync, "us")}  (${
+      median(vsRaw).toFixed(2)
+    }x raw, round by round)`,
+  );
+  console.log(`  blocking sync round trip       ${fmt(results.sync, "us")}`);
+  console.log(`  desync burst, one object       ${fmt(results.burst, "k jobs/s", 0)}`);
+  console.log(`  ${OBJECTS} objects x ${JOBS} jobs        ${fmt(results.many, "k jobs/s", 0)}`);
+}

@@ -23,7 +23,18 @@
 // [min..max] over rounds that rotate the libraries' order (the machine is
 // shared; drift hits every library), with each library's ratio to the raw
 // RPC taken round by round:
-//   round trip   1,000 calls of add(1, 2), awaited one at a time
+//   round trip   1,000 calls of add(1, 2), awaited one at a time, alternating
+//                between the 2 workers (desync: 2 objects, one per worker; the
+//                raw RPC: round robin), so each call wakes the worker the last
+//                one did not use. This is not bench/worker.ts's round trip (one
+//                object, one worker, the worker objects issue's target): run
+//                side by side in one process on a loaded 2-core machine
+//                (medians x this raw RPC), desync alternating took 1.07-1.99x
+//                in three Deno runs and one object 0.88-1.11x; on Bun 1.99x
+//                against 1.45x (one object x a one-worker raw echo: 2.2x, the
+//                Bun gap bench/worker.ts shows too). The gap between the two
+//                scripts is the call pattern, not a cost this script adds
+//                (no withOptions, no timer, no first call per handle)
 //   burst        20,000 calls awaited together (desync: futureSync on 2
 //                objects, one per worker)
 //   speed-up     4 calls of a CPU-bound task (~200 ms on the main thread,

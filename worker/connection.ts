@@ -19,6 +19,7 @@ import { type ClosedError, DesyncError } from "../_engine/errors.ts";
 import { describe } from "../_engine/validate.ts";
 import type { ErrorHandler } from "../_engine/types.ts";
 import { SyncChannel } from "./blocking.ts";
+import { UntrackedJobs } from "./untracked.ts";
 import type { Endpoint, Starter } from "./endpoint.ts";
 import { deserializeError, serializeError, WorkerCrashedError } from "./errors.ts";
 import {
@@ -54,6 +55,12 @@ export interface ObjectState {
   queued: number;
   /** after() jobs whose promise's value is not yet on its way to the worker. */
   afters?: Set<Job>;
+  /**
+   * Fire-and-forget jobs sent untracked (see untracked.ts) and
+   * not yet answered, and the one Job that stands for all of them.
+   */
+  untracked?: number;
+  fireAndForget?: Job;
 }
 
 /** A scheduled operation that owes its caller an answer. */
@@ -180,6 +187,60 @@ export class Connection {
     }
   }
 
+  /**
+   * Queues a CALL, AFTER or SYNC: `send(job, [kind, objectId, job.id,
+   * method, cancellable], args)` without the array of fields (the per-job
+   * hot path).
+   */
+  call(
+    job: Job,
+    kind: number,
+    objectId: number,
+    method: string | number,
+    cancellable: number,
+    args: unknown[],
+  ): void {
+    const outbox = this.#outbox;
+    const start = outbox.length;
+    if (job.id < 0) {
+      // A fire-and-forget job, untracked: `job` stands for all of the object's.
+      this.#untracked.add(job.object);
+    } else {
+      job.object.queued++;
+      this.pending.set(job.id, job);
+      job.op = start;
+    }
+    if (!this.#referenced) {
+      this.#referenced = true;
+      this.#endpoint.ref();
+    }
+    this.#starts.push(start);
+    this.#outJobs.push(job);
+    const argc = args.length;
+    outbox.push(kind, objectId, job.id, method, cancellable, argc);
+    for (let i = 0; i < argc; i++) outbox.push(args[i]);
+    if (this.state !== "ready") return;
+    if (outbox.length >= FLUSH_AT) this.#flush(); // let the worker start on a long burst
+    else if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushSoon);
+    }
+  }
+
+  readonly #flushSoon = (): void => {
+    this.#flushQueued = false;
+    this.#flush();
+  };
+
+  #untracked: UntrackedJobs = new UntrackedJobs();
+  /** The worker's classes' method names (READY): what a method index on the wire stands for. */
+  #methodNames: Record<string, string[]> = {};
+
+  /** How many jobs this worker owes replies for. */
+  get owed(): number {
+    return this.pending.size + this.#untracked.count;
+  }
+
   /** The caller gave up on `job` (its signal aborted). */
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
@@ -266,7 +327,7 @@ export class Connection {
       } catch (error) {
         const job = jobs[k];
         const failure = new TypeError(
-          `${describeJob(job)}: a value cannot be sent to the worker ` +
+          `${describeJob(job, op, this.#methodNames)}: a value cannot be sent to the worker ` +
             `(structured clone refused it: ${(error as Error)?.message})`,
           { cause: error },
         );
@@ -295,7 +356,8 @@ export class Connection {
           this.state = "ready";
           clearTimeout(this.#startTimer);
           this.#startTimer = undefined;
-          this.#hooks.classes(batch[i + 1] as Record<string, string[]>);
+          this.#methodNames = batch[i + 1] as Record<string, string[]>;
+          this.#hooks.classes(this.#methodNames);
           this.#flush();
           break;
         case OK:
@@ -341,6 +403,12 @@ export class Connection {
   }
 
   #reply(id: number, ok: boolean, value: unknown): void {
+    if (id < 0) {
+      // An untracked job's (see untracked.ts): its id is -objectId.
+      this.#untracked.answer(-id, ok, value);
+      if (this.#untracked.count === 0) this.#maybeIdle();
+      return;
+    }
     const job = this.pending.get(id);
     if (job === undefined) return;
     const wasSettled = job.settled;
@@ -355,13 +423,17 @@ export class Connection {
     this.pending.delete(job.id);
     if (!job.settled) job.object.queued--;
     job.cleanup?.();
-    if (this.pending.size === 0) {
-      if (this.#referenced) {
-        this.#referenced = false;
-        this.#endpoint.unref();
-      }
-      if (this.objects.size === 0) this.#hooks.idle(this);
+    if (this.pending.size === 0) this.#maybeIdle();
+  }
+
+  /** No tracked job pending: lets the process exit if no untracked one is either. */
+  #maybeIdle(): void {
+    if (this.pending.size !== 0 || this.#untracked.count !== 0) return;
+    if (this.#referenced) {
+      this.#referenced = false;
+      this.#endpoint.unref();
     }
+    if (this.objects.size === 0) this.#hooks.idle(this);
   }
 
   /** The pool stops this worker: pending jobs reject with `reason`. */
@@ -409,6 +481,7 @@ export class Connection {
     this.objects.clear();
     const jobs = [...this.pending.values()];
     this.pending.clear();
+    this.#untracked.endAll(error);
     for (const job of jobs) {
       job.cleanup?.();
       if (job.settled) continue;
@@ -421,9 +494,15 @@ export class Connection {
 }
 
 /** `WorkerDesync.futureSync("add")`, for messages. */
-function describeJob(job: Job | undefined): string {
+function describeJob(
+  job: Job | undefined,
+  op: unknown[],
+  names: Record<string, string[]>,
+): string {
   if (job === undefined) return "WorkerDesync.after()";
-  return `${job.what}(${job.method === undefined ? "" : JSON.stringify(job.method)})`;
+  let method = job.id < 0 ? op[3] : job.method; // an untracked job's stand-in has none
+  if (typeof method === "number") method = names[job.object.className]?.[method];
+  return `${job.what}(${method === undefined ? "" : JSON.stringify(method)})`;
 }
 
 /** A per-worker tag for the protocol's messages; not a secret, only unlikely to be posted by accident. */

@@ -44,6 +44,8 @@ interface Hosted {
   desync: Desync<object | undefined>;
   instance: object | undefined;
   failed: { error: unknown } | undefined;
+  /** Its class's method names: what a method index in a CALL or AFTER stands for. */
+  names: string[];
 }
 
 /** A job that can be cancelled: told through its signal, made lazily. */
@@ -134,6 +136,8 @@ export class Host {
   #sync: SyncPort | undefined;
   /** Jobs whose caller is blocked in sync(): answered on the sync port, at once. */
   #syncJobs = new Set<number>();
+  /** Each class's method names, as READY told the pool: a CALL may name its method by index. */
+  #methodNames: Record<string, string[]> = {};
 
   constructor(classes: Record<string, HostedClass>, channel: Channel) {
     this.#classes = classes;
@@ -147,6 +151,7 @@ export class Host {
     this.#wrapExits();
     const methods: Record<string, string[]> = {};
     for (const [name, cls] of Object.entries(this.#classes)) methods[name] = methodNames(cls);
+    this.#methodNames = methods;
     this.#channel.post([READY, methods]);
   }
 
@@ -204,7 +209,7 @@ export class Host {
             kind,
             batch[i + 1] as number,
             batch[i + 2] as number,
-            batch[i + 3] as string,
+            batch[i + 3] as string | number,
             batch[i + 4] === 1,
             batch.slice(i + 6, end),
           );
@@ -234,6 +239,7 @@ export class Host {
       desync: new Desync<object | undefined>(undefined),
       instance: undefined,
       failed: undefined,
+      names: Object.hasOwn(this.#methodNames, className) ? this.#methodNames[className] : [],
     };
     this.#objects.set(objectId, hosted);
     const cls = Object.hasOwn(this.#classes, className) ? this.#classes[className] : undefined;
@@ -258,7 +264,7 @@ export class Host {
     kind: number,
     objectId: number,
     jobId: number,
-    method: string,
+    wire: string | number,
     cancellable: boolean,
     args: unknown[],
   ): void {
@@ -267,6 +273,9 @@ export class Host {
       this.#fail(jobId, new TypeError(`no object ${objectId} here`));
       return;
     }
+    // The pool names a method by its index in `names` (a small integer clones
+    // faster than a string, and looks the method up without hashing a fresh one).
+    const method = typeof wire === "number" ? hosted.names[wire] ?? `#${wire}` : wire;
     let state: Cancellable | undefined;
     if (cancellable) {
       state = { cancelled: NOT_CANCELLED, controller: undefined };

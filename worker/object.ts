@@ -36,6 +36,12 @@ const ignore = () => {};
 /** Objects whose crash has gone to the error handlers (once per object). */
 const crashReported = new WeakSet<ObjectState>();
 let nextJob = 1;
+/** Job.what for each scheduling method, made once rather than per job (bursts are the hot path). */
+const WHAT: Record<string, string> = {
+  desync: "WorkerDesync.desync",
+  futureSync: "WorkerDesync.futureSync",
+  after: "WorkerDesync.after",
+};
 
 /** A fresh job id (unique in this thread). @internal */
 export function jobId(): number {
@@ -142,6 +148,20 @@ export class WorkerDesync<T> {
     this.#link = link;
     this.#ready = ready;
     this.#signal = signal;
+    // The stand-in for every untracked desync() job of the object (see desync()).
+    if (signal === undefined) {
+      state.fireAndForget ??= {
+        id: -state.id,
+        object: state,
+        resolve: ignore,
+        reject: this.#desyncFailed,
+        settled: false,
+        op: -1,
+        what: WHAT.desync,
+        method: undefined,
+        cleanup: undefined,
+      };
+    }
   }
 
   /**
@@ -197,7 +217,16 @@ export class WorkerDesync<T> {
    * ```
    */
   desync<K extends Method<T>>(method: K, ...args: MethodArgs<T, K>): void {
-    this.#schedule("desync", CALL, method, args, ignore, this.#desyncFailed);
+    const state = this.#state;
+    if (this.#signal !== undefined || state.failed !== undefined) {
+      this.#schedule("desync", CALL, method, args, ignore, this.#desyncFailed);
+      return;
+    }
+    // Nothing to cancel and no caller to settle: the job is sent untracked, as
+    // `-objectId` (no Job, no entry in the connection's pending map; the
+    // worker answers it like any other), which is most of what a burst costs.
+    this.#check("desync", method);
+    state.conn.call(state.fireAndForget!, CALL, state.id, this.#wire(method), 0, args);
   }
 
   /**
@@ -684,6 +713,16 @@ export class WorkerDesync<T> {
     }
   }
 
+  /**
+   * How a CALL or AFTER names `method` on the wire: its index in the class's
+   * method names once the worker has listed them (the host maps it back),
+   * else the name.
+   */
+  #wire(method: string): string | number {
+    const index = this.#link.methods(this.#state.className)?.indexOf(method) ?? -1;
+    return index < 0 ? method : index;
+  }
+
   #schedule(
     what: string,
     kind: number,
@@ -698,17 +737,17 @@ export class WorkerDesync<T> {
     if (signal?.aborted) return void reject(signal.reason);
     if (state.failed !== undefined) return void reject(state.failed.error);
     const job: Job = {
-      id: jobId(),
+      id: nextJob++,
       object: state,
       resolve,
       reject,
       settled: false,
       op: -1,
-      what: `WorkerDesync.${what}`,
+      what: WHAT[what] ?? `WorkerDesync.${what}`,
       method,
       cleanup: undefined,
     };
-    state.conn.send(job, [kind, state.id, job.id, method, signal === undefined ? 0 : 1], args);
+    state.conn.call(job, kind, state.id, this.#wire(method), signal === undefined ? 0 : 1, args);
     if (signal !== undefined) {
       const onAbort = () => state.conn.cancel(job, signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });

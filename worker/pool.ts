@@ -316,7 +316,7 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
     const objectsB = b?.objects.size ?? 0;
     if (objectsA !== objectsB) return objectsA < objectsB;
     if ((a === undefined) !== (b === undefined)) return a !== undefined;
-    return (a?.pending.size ?? 0) < (b?.pending.size ?? 0);
+    return (a?.owed ?? 0) < (b?.owed ?? 0);
   }
 
   #idle(conn: Connection): void {

@@ -6,6 +6,9 @@
 // operation, is what costs (~10-70 us per message, well under 1 us per
 // operation in a batch), and a flat array clones 2-6x faster than an array
 // of small arrays (measured with structuredClone on Deno).
+// A job id is positive, except a fire-and-forget desync() job's: it goes out
+// as -objectId (the main side keeps a count per object, not the job; see
+// Connection.call), and its reply (DONE or FAIL) carries that id back.
 
 /** Main -> worker operations. */
 export const CREATE = 0; // CREATE, objectId, jobId, className, argc, ...args
