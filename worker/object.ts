@@ -16,11 +16,20 @@ import { ClosedError } from "../_engine/errors.ts";
 import type { ErrorHandler, JobOptions } from "../_engine/types.ts";
 import { assertFunction, assertOptions, describe, optionalSignal } from "../_engine/validate.ts";
 import type { Job, ObjectState } from "./connection.ts";
-import { AFTER, CALL, CLOSE, SETTLE } from "./protocol.ts";
+import { AFTER, CALL, CANCELLABLE, CLOSE, REFERENCES, SETTLE } from "./protocol.ts";
 import { DeadlockError, serializeError, WorkerCrashedError } from "./errors.ts";
 import { cannotBlock, wouldBlock } from "./blocking.ts";
 import type { Method, MethodArgs, MethodResult } from "./types.ts";
 import { TOKEN, WorkerFuture } from "./future.ts";
+import { refuseFull } from "./queue_full.ts";
+import { encodeReferences } from "./refs.ts";
+
+let stateOf: (value: unknown) => ObjectState | undefined;
+
+/** The object behind a WorkerDesync handle; `undefined` for anything else. @internal */
+export function handleState(value: unknown): ObjectState | undefined {
+  return stateOf(value);
+}
 
 /** What an object needs from its pool. @internal */
 export interface PoolLink {
@@ -124,6 +133,13 @@ export class WorkerDesync<T> {
   #link: PoolLink;
   #ready: Promise<void>;
   #signal: AbortSignal | undefined;
+
+  static {
+    stateOf = (value) =>
+      typeof value === "object" && value !== null && #state in value
+        ? (value as WorkerDesync<unknown>).#state
+        : undefined;
+  }
 
   /**
    * Internal: {@linkcode WorkerPool.create} makes these.
@@ -283,7 +299,9 @@ export class WorkerDesync<T> {
     method: K,
     ...args: MethodArgs<T, K>
   ): WorkerFuture<MethodResult<T, K>> {
-    return new WorkerFuture(TOKEN, this.futureSync(method, ...args), this.#reporter());
+    const [promise, resolve, reject] = resolvers<MethodResult<T, K>>();
+    this.#schedule("futureDesync", CALL, method, args, resolve as (v: unknown) => void, reject);
+    return new WorkerFuture(TOKEN, promise, this.#reporter());
   }
 
   /**
@@ -430,6 +448,14 @@ export class WorkerDesync<T> {
   sync<K extends Method<T>>(method: K, ...args: MethodArgs<T, K>): MethodResult<T, K> {
     this.#check("sync", method);
     const state = this.#state;
+    let flags = 0;
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] instanceof WorkerDesync) {
+        args = encodeReferences(state, "sync", method, args, 1, stateOf) as typeof args;
+        flags = REFERENCES;
+        break;
+      }
+    }
     const why = cannotBlock();
     if (why !== undefined) throw wouldBlock(method, why);
     const signal = this.#signal;
@@ -453,7 +479,8 @@ export class WorkerDesync<T> {
         );
       }
     }
-    return state.conn.syncCall(state, jobId(), method, args) as MethodResult<T, K>;
+    if (state.queued >= state.maxQueued) refuseFull(state, "sync", method);
+    return state.conn.syncCall(state, jobId(), method, args, flags) as MethodResult<T, K>;
   }
 
   /**
@@ -695,8 +722,17 @@ export class WorkerDesync<T> {
     const state = this.#state;
     this.#check(what, method);
     const signal = this.#signal;
+    let flags = signal === undefined ? 0 : CANCELLABLE;
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] instanceof WorkerDesync) {
+        args = encodeReferences(state, what, method, args, kind === AFTER ? 2 : 1, stateOf);
+        flags |= REFERENCES;
+        break;
+      }
+    }
     if (signal?.aborted) return void reject(signal.reason);
     if (state.failed !== undefined) return void reject(state.failed.error);
+    if (state.queued >= state.maxQueued) refuseFull(state, what, method);
     const job: Job = {
       id: jobId(),
       object: state,
@@ -708,7 +744,7 @@ export class WorkerDesync<T> {
       method,
       cleanup: undefined,
     };
-    state.conn.send(job, [kind, state.id, job.id, method, signal === undefined ? 0 : 1], args);
+    state.conn.send(job, [kind, state.id, job.id, method, flags], args);
     if (signal !== undefined) {
       const onAbort = () => state.conn.cancel(job, signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });
