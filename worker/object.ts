@@ -450,7 +450,8 @@ export class WorkerDesync<T> {
     const state = this.#state;
     let flags = 0;
     for (let i = 0; i < args.length; i++) {
-      if (args[i] instanceof WorkerDesync) {
+      const arg = args[i];
+      if (typeof arg === "object" && arg instanceof WorkerDesync) {
         args = encodeReferences(state, "sync", method, args, 1, stateOf) as typeof args;
         flags = REFERENCES;
         break;
@@ -724,7 +725,8 @@ export class WorkerDesync<T> {
     const signal = this.#signal;
     let flags = signal === undefined ? 0 : CANCELLABLE;
     for (let i = 0; i < args.length; i++) {
-      if (args[i] instanceof WorkerDesync) {
+      const arg = args[i];
+      if (typeof arg === "object" && arg instanceof WorkerDesync) {
         args = encodeReferences(state, what, method, args, kind === AFTER ? 2 : 1, stateOf);
         flags |= REFERENCES;
         break;
