@@ -111,6 +111,9 @@ export function closeObject(state: ObjectState & { closing?: Promise<void> }, li
  * - {@linkcode WorkerDesync.withOptions}: the same object with a `signal` for
  *   the jobs scheduled through it.
  * - {@linkcode WorkerDesync.close}, `await using`: drain, dispose, free.
+ * - Passed as an argument to a method of an object on the same worker (see
+ *   `near` in {@linkcode CreateOptions}), it arrives there as its object's
+ *   own local `Desync` (see {@linkcode Reference}).
  *
  * @typeParam T The hosted instance's type.
  *
@@ -197,6 +200,11 @@ export class WorkerDesync<T> {
    * @throws {TypeError} If `method` is not a method of the class.
    * @throws {ClosedError} If the object is closed or its pool stopped.
    * @throws {WorkerCrashedError} If the object's worker died.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs (see {@linkcode CreateOptions.maxQueued}).
+   * @throws {TypeError} If an argument is a `WorkerDesync` of an object on
+   * another worker (a reference, see {@linkcode Reference}); `ClosedError`
+   * if that object is closed.
    *
    * @example Fire and forget, then read
    * ```ts
@@ -244,6 +252,11 @@ export class WorkerDesync<T> {
    * @throws {TypeError} If `method` is not a method of the class.
    * @throws {ClosedError} If the object is closed or its pool stopped.
    * @throws {WorkerCrashedError} If the object's worker died.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs (see {@linkcode CreateOptions.maxQueued}).
+   * @throws {TypeError} If an argument is a `WorkerDesync` of an object on
+   * another worker (a reference, see {@linkcode Reference}); `ClosedError`
+   * if that object is closed.
    *
    * @example Awaiting a result
    * ```ts
@@ -280,6 +293,11 @@ export class WorkerDesync<T> {
    * @throws {TypeError} If `method` is not a method of the class.
    * @throws {ClosedError} If the object is closed or its pool stopped.
    * @throws {WorkerCrashedError} If the object's worker died.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs (see {@linkcode CreateOptions.maxQueued}).
+   * @throws {TypeError} If an argument is a `WorkerDesync` of an object on
+   * another worker (a reference, see {@linkcode Reference}); `ClosedError`
+   * if that object is closed.
    *
    * @example A background job, awaited later
    * ```ts
@@ -320,6 +338,11 @@ export class WorkerDesync<T> {
    * method of the class.
    * @throws {ClosedError} If the object is closed or its pool stopped.
    * @throws {WorkerCrashedError} If the object's worker died.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs (see {@linkcode CreateOptions.maxQueued}).
+   * @throws {TypeError} If an argument is a `WorkerDesync` of an object on
+   * another worker (a reference, see {@linkcode Reference}); `ClosedError`
+   * if that object is closed.
    *
    * @example Adding an amount that arrives later
    * ```ts
@@ -422,6 +445,8 @@ export class WorkerDesync<T> {
    * @throws {TypeError} If `method` is not a method of the class, or an
    * argument cannot be cloned.
    * @throws {ClosedError} If the object is closed or its pool stopped.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs; for an argument that is a reference, as `futureSync` does.
    *
    * @example Blocking until the worker answers (Deno, Node, Bun)
    * ```ts
