@@ -446,7 +446,7 @@ export class WorkerDesync<T> {
    * argument cannot be cloned.
    * @throws {ClosedError} If the object is closed or its pool stopped.
    * @throws {QueueFullError} If the object already has `maxQueued` unanswered
-   * jobs; for an argument that is a reference, as `futureSync` does.
+   * jobs. (A reference argument throws as for `futureSync`.)
    *
    * @example Blocking until the worker answers (Deno, Node, Bun)
    * ```ts
