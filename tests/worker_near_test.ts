@@ -76,7 +76,7 @@ Deno.test("worker: near refuses what it cannot share, at the call site", async (
     assert.throws(() => pool.createWith({ near: closed }, "Counter", 0), ClosedError);
     const doomed = pool.create("Counter", 0);
     // A browser's worker has no process to exit (and node:worker_threads no self.close()).
-    const how = "Deno" in globalThis || "process" in globalThis ? "exit" : "close";
+    const how = "document" in globalThis ? "close" : "exit";
     await doomed.futureSync("exit", 3, how).catch(() => {});
     assert.equal(doomed.crashed, true);
     assert.throws(
