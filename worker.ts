@@ -21,7 +21,13 @@
  *   `SharedArrayBuffer`, gets `WouldBlockError` ({@linkcode DeadlockError}
  *   where blocking could never end).
  *
- * Not yet: pipes into worker objects, and co-locating objects on one worker.
+ * - Objects that call each other share a worker: `pool.createWith({ near:
+ *   other }, ...)`; a `WorkerDesync` passed to a method of an object on the
+ *   same worker arrives as that object's own local `Desync`.
+ * - `createWith({ maxQueued })` bounds an object's unanswered jobs; past it,
+ *   scheduling throws {@linkcode QueueFullError}.
+ *
+ * Not yet: pipes into worker objects.
  *
  * @example A counter in a worker
  * ```ts
@@ -45,6 +51,7 @@ export { type WorkerLike, WorkersUnavailableError } from "./worker/endpoint.ts";
 export { DeadlockError, RemoteError, WorkerCrashedError } from "./worker/errors.ts";
 export { WorkerFuture } from "./worker/future.ts";
 export { WorkerDesync } from "./worker/object.ts";
+export { QueueFullError } from "./worker/queue_full.ts";
 export type { CreateOptions, WorkerPoolOptions } from "./worker/options.ts";
 export { WorkerPool } from "./worker/pool.ts";
 export { jobSignal } from "./worker/host.ts";
@@ -57,6 +64,8 @@ export type {
   Method,
   MethodArgs,
   MethodResult,
+  Reference,
+  Sent,
   Uncloneable,
   WorkerApi,
 } from "./worker/types.ts";

@@ -53,6 +53,8 @@ export interface ObjectState {
   onError: ErrorHandler | undefined;
   /** Jobs scheduled and not yet answered (cancelled ones excluded). */
   queued: number;
+  /** Past this many queued jobs, scheduling throws QueueFullError (CreateOptions.maxQueued). */
+  readonly maxQueued: number;
   /** after() jobs whose promise's value is not yet on its way to the worker. */
   afters?: Set<Job>;
   /**
@@ -261,7 +263,13 @@ export class Connection {
    * blocks until the worker answers or says it is ending. The caller has
    * checked that this thread may block and that the worker is ready.
    */
-  syncCall(object: ObjectState, id: number, method: string, args: unknown[]): unknown {
+  syncCall(
+    object: ObjectState,
+    id: number,
+    method: string,
+    args: unknown[],
+    flags: number,
+  ): unknown {
     let outcome: { ok: boolean; value: unknown } | undefined;
     const job: Job = {
       id,
@@ -279,7 +287,7 @@ export class Connection {
       channel = this.#sync = new SyncChannel();
       this.#endpoint.post(...channel.setup);
     }
-    this.send(job, [SYNC, object.id, job.id, method, 0], args);
+    this.send(job, [SYNC, object.id, job.id, method, flags], args);
     this.#flush();
     if (outcome === undefined) {
       // Not refused at the post (a value that cannot be cloned): wait.

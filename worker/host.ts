@@ -15,11 +15,13 @@
 import { Desync } from "../desync/desync.ts";
 import { serializeError } from "./errors.ts";
 import { NO_EXIT_CODE } from "./blocking.ts";
+import { closeHosted, guardClose } from "./host_refs.ts";
 import {
   AFTER,
   ANSWERED,
   CALL,
   CANCEL,
+  CANCELLABLE,
   CLOSE,
   CLOSING,
   CREATE,
@@ -30,6 +32,7 @@ import {
   FLUSH_AT,
   OK,
   READY,
+  REFERENCES,
   replyEnd,
   REPORT,
   requestEnd,
@@ -41,6 +44,7 @@ import {
 import type { HostedClass } from "./types.ts";
 
 interface Hosted {
+  className: string;
   desync: Desync<object | undefined>;
   instance: object | undefined;
   failed: { error: unknown } | undefined;
@@ -210,7 +214,7 @@ export class Host {
             batch[i + 1] as number,
             batch[i + 2] as number,
             batch[i + 3] as string | number,
-            batch[i + 4] === 1,
+            batch[i + 4] as number,
             batch.slice(i + 6, end),
           );
           break;
@@ -236,6 +240,7 @@ export class Host {
 
   #create(objectId: number, jobId: number, className: string, args: unknown[]): void {
     const hosted: Hosted = {
+      className,
       desync: new Desync<object | undefined>(undefined),
       instance: undefined,
       failed: undefined,
@@ -265,7 +270,7 @@ export class Host {
     objectId: number,
     jobId: number,
     wire: string | number,
-    cancellable: boolean,
+    flags: number,
     args: unknown[],
   ): void {
     const hosted = this.#objects.get(objectId);
@@ -276,8 +281,13 @@ export class Host {
     // The pool names a method by its index in `names` (a small integer clones
     // faster than a string, and looks the method up without hashing a fresh one).
     const method = typeof wire === "number" ? hosted.names[wire] ?? `#${wire}` : wire;
+    if ((flags & REFERENCES) !== 0) {
+      const resolved = this.#references(args);
+      if (!Array.isArray(resolved)) return this.#fail(jobId, resolved.error);
+      args = resolved;
+    }
     let state: Cancellable | undefined;
-    if (cancellable) {
+    if ((flags & CANCELLABLE) !== 0) {
       state = { cancelled: NOT_CANCELLED, controller: undefined };
       this.#cancellable.set(jobId, state);
     }
@@ -295,6 +305,23 @@ export class Host {
       undefined,
       (error) => this.#fail(jobId, error), // the promise rejected: the method never ran
     );
+  }
+
+  /**
+   * The arguments with each object id the main side put for a reference
+   * replaced by that object's local Desync; or the error to fail the job with.
+   */
+  #references(args: unknown[]): unknown[] | { error: unknown } {
+    const positions = args.pop() as number[];
+    for (const position of positions) {
+      const hosted = this.#objects.get(args[position] as number);
+      if (hosted === undefined) {
+        return { error: new TypeError(`argument ${position + 1}: no object here to refer to`) };
+      }
+      if (hosted.failed !== undefined) return hosted.failed;
+      args[position] = guardClose(hosted.desync, hosted.className);
+    }
+    return args;
   }
 
   /** Runs one method call and replies; never throws. */
@@ -347,7 +374,7 @@ export class Host {
   #close(objectId: number, jobId: number): void {
     const hosted = this.#objects.get(objectId);
     if (hosted === undefined) return void this.#ok(jobId, undefined);
-    hosted.desync.close().then(async () => {
+    closeHosted(hosted.desync).then(async () => {
       this.#objects.delete(objectId);
       const instance = hosted.instance as Record<symbol, unknown> | undefined;
       const dispose = instance?.[Symbol.asyncDispose] ?? instance?.[Symbol.dispose];

@@ -16,11 +16,29 @@ import { ClosedError } from "../_engine/errors.ts";
 import type { ErrorHandler, JobOptions } from "../_engine/types.ts";
 import { assertFunction, assertOptions, describe, optionalSignal } from "../_engine/validate.ts";
 import type { Job, ObjectState } from "./connection.ts";
-import { AFTER, CALL, CLOSE, SETTLE } from "./protocol.ts";
+import { AFTER, CALL, CANCELLABLE, CLOSE, REFERENCES, SETTLE } from "./protocol.ts";
 import { DeadlockError, serializeError, WorkerCrashedError } from "./errors.ts";
 import { cannotBlock, wouldBlock } from "./blocking.ts";
 import type { Method, MethodArgs, MethodResult } from "./types.ts";
 import { TOKEN, WorkerFuture } from "./future.ts";
+import { refuseFull } from "./queue_full.ts";
+import { encodeReferences } from "./refs.ts";
+
+let stateOf: (value: unknown) => ObjectState | undefined;
+
+/** The object behind a WorkerDesync handle; `undefined` for anything else. @internal */
+export function handleState(value: unknown): ObjectState | undefined {
+  return stateOf(value);
+}
+
+/** Whether a WorkerDesync is among `args` (references travel encoded, see refs.ts). */
+function hasReference(args: readonly unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg === "object" && arg instanceof WorkerDesync) return true;
+  }
+  return false;
+}
 
 /** What an object needs from its pool. @internal */
 export interface PoolLink {
@@ -108,6 +126,9 @@ export function closeObject(state: ObjectState & { closing?: Promise<void> }, li
  * - {@linkcode WorkerDesync.withOptions}: the same object with a `signal` for
  *   the jobs scheduled through it.
  * - {@linkcode WorkerDesync.close}, `await using`: drain, dispose, free.
+ * - Passed as an argument to a method of an object on the same worker (see
+ *   `near` in {@linkcode CreateOptions}), it arrives there as its object's
+ *   own local `Desync` (see {@linkcode Reference}).
  *
  * @typeParam T The hosted instance's type.
  *
@@ -130,6 +151,13 @@ export class WorkerDesync<T> {
   #link: PoolLink;
   #ready: Promise<void>;
   #signal: AbortSignal | undefined;
+
+  static {
+    stateOf = (value) =>
+      typeof value === "object" && value !== null && #state in value
+        ? (value as WorkerDesync<unknown>).#state
+        : undefined;
+  }
 
   /**
    * Internal: {@linkcode WorkerPool.create} makes these.
@@ -201,6 +229,11 @@ export class WorkerDesync<T> {
    * @throws {TypeError} If `method` is not a method of the class.
    * @throws {ClosedError} If the object is closed or its pool stopped.
    * @throws {WorkerCrashedError} If the object's worker died.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs (see {@linkcode CreateOptions.maxQueued}).
+   * @throws {TypeError} If an argument is a `WorkerDesync` of an object on
+   * another worker (a reference, see {@linkcode Reference}); `ClosedError`
+   * if that object is closed.
    *
    * @example Fire and forget, then read
    * ```ts
@@ -218,7 +251,10 @@ export class WorkerDesync<T> {
    */
   desync<K extends Method<T>>(method: K, ...args: MethodArgs<T, K>): void {
     const state = this.#state;
-    if (this.#signal !== undefined || state.failed !== undefined) {
+    if (
+      this.#signal !== undefined || state.failed !== undefined ||
+      state.queued >= state.maxQueued || hasReference(args)
+    ) {
       this.#schedule("desync", CALL, method, args, ignore, this.#desyncFailed);
       return;
     }
@@ -257,6 +293,11 @@ export class WorkerDesync<T> {
    * @throws {TypeError} If `method` is not a method of the class.
    * @throws {ClosedError} If the object is closed or its pool stopped.
    * @throws {WorkerCrashedError} If the object's worker died.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs (see {@linkcode CreateOptions.maxQueued}).
+   * @throws {TypeError} If an argument is a `WorkerDesync` of an object on
+   * another worker (a reference, see {@linkcode Reference}); `ClosedError`
+   * if that object is closed.
    *
    * @example Awaiting a result
    * ```ts
@@ -293,6 +334,11 @@ export class WorkerDesync<T> {
    * @throws {TypeError} If `method` is not a method of the class.
    * @throws {ClosedError} If the object is closed or its pool stopped.
    * @throws {WorkerCrashedError} If the object's worker died.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs (see {@linkcode CreateOptions.maxQueued}).
+   * @throws {TypeError} If an argument is a `WorkerDesync` of an object on
+   * another worker (a reference, see {@linkcode Reference}); `ClosedError`
+   * if that object is closed.
    *
    * @example A background job, awaited later
    * ```ts
@@ -312,7 +358,9 @@ export class WorkerDesync<T> {
     method: K,
     ...args: MethodArgs<T, K>
   ): WorkerFuture<MethodResult<T, K>> {
-    return new WorkerFuture(TOKEN, this.futureSync(method, ...args), this.#reporter());
+    const [promise, resolve, reject] = resolvers<MethodResult<T, K>>();
+    this.#schedule("futureDesync", CALL, method, args, resolve as (v: unknown) => void, reject);
+    return new WorkerFuture(TOKEN, promise, this.#reporter());
   }
 
   /**
@@ -331,6 +379,11 @@ export class WorkerDesync<T> {
    * method of the class.
    * @throws {ClosedError} If the object is closed or its pool stopped.
    * @throws {WorkerCrashedError} If the object's worker died.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs (see {@linkcode CreateOptions.maxQueued}).
+   * @throws {TypeError} If an argument is a `WorkerDesync` of an object on
+   * another worker (a reference, see {@linkcode Reference}); `ClosedError`
+   * if that object is closed.
    *
    * @example Adding an amount that arrives later
    * ```ts
@@ -433,6 +486,8 @@ export class WorkerDesync<T> {
    * @throws {TypeError} If `method` is not a method of the class, or an
    * argument cannot be cloned.
    * @throws {ClosedError} If the object is closed or its pool stopped.
+   * @throws {QueueFullError} If the object already has `maxQueued` unanswered
+   * jobs. (A reference argument throws as for `futureSync`.)
    *
    * @example Blocking until the worker answers (Deno, Node, Bun)
    * ```ts
@@ -459,6 +514,11 @@ export class WorkerDesync<T> {
   sync<K extends Method<T>>(method: K, ...args: MethodArgs<T, K>): MethodResult<T, K> {
     this.#check("sync", method);
     const state = this.#state;
+    let flags = 0;
+    if (hasReference(args)) {
+      args = encodeReferences(state, "sync", method, args, 1, stateOf) as typeof args;
+      flags = REFERENCES;
+    }
     const why = cannotBlock();
     if (why !== undefined) throw wouldBlock(method, why);
     const signal = this.#signal;
@@ -482,7 +542,8 @@ export class WorkerDesync<T> {
         );
       }
     }
-    return state.conn.syncCall(state, jobId(), method, args) as MethodResult<T, K>;
+    if (state.queued >= state.maxQueued) refuseFull(state, "sync", method);
+    return state.conn.syncCall(state, jobId(), method, args, flags) as MethodResult<T, K>;
   }
 
   /**
@@ -734,8 +795,14 @@ export class WorkerDesync<T> {
     const state = this.#state;
     this.#check(what, method);
     const signal = this.#signal;
+    let flags = signal === undefined ? 0 : CANCELLABLE;
+    if (hasReference(args)) {
+      args = encodeReferences(state, what, method, args, kind === AFTER ? 2 : 1, stateOf);
+      flags |= REFERENCES;
+    }
     if (signal?.aborted) return void reject(signal.reason);
     if (state.failed !== undefined) return void reject(state.failed.error);
+    if (state.queued >= state.maxQueued) refuseFull(state, what, method);
     const job: Job = {
       id: nextJob++,
       object: state,
@@ -747,7 +814,7 @@ export class WorkerDesync<T> {
       method,
       cleanup: undefined,
     };
-    state.conn.call(job, kind, state.id, this.#wire(method), signal === undefined ? 0 : 1, args);
+    state.conn.call(job, kind, state.id, this.#wire(method), flags, args);
     if (signal !== undefined) {
       const onAbort = () => state.conn.cancel(job, signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });

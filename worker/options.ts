@@ -2,6 +2,7 @@
 // The options of WorkerPool and of WorkerPool.createWith.
 
 import type { ErrorHandler } from "../_engine/types.ts";
+import type { WorkerDesync } from "./object.ts";
 
 /**
  * Options for {@linkcode WorkerPool}. An unknown key throws a `TypeError`.
@@ -185,6 +186,76 @@ export interface CreateOptions {
    * ```
    */
   worker?: "shared" | "dedicated";
+  /**
+   * Another object of this pool: the new one is placed on the same worker,
+   * whatever that worker's load, so that the two can call each other there
+   * (pass one's `WorkerDesync` as an argument to the other's method: the
+   * method receives that object's own local `Desync`, see
+   * {@linkcode Reference}). Near an object on a dedicated worker, the new
+   * object shares that worker, which then stops when its last object closes
+   * (co-location is the point of `near`; giving `worker: "dedicated"` as
+   * well is a `TypeError`, the two contradict each other). An object still
+   * starting is fine (its worker is chosen already); a closed one throws
+   * `ClosedError`, a crashed one `WorkerCrashedError`, one of another pool
+   * a `TypeError`.
+   *
+   * @default {undefined}
+   *
+   * @example Two counters on one worker
+   * ```ts
+   * import { WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   *   { size: 4 },
+   * );
+   * const a = pool.create("Counter", 1);
+   * const b = pool.createWith({ near: a }, "Counter", 2);
+   * await Promise.all([a.ready, b.ready]);
+   * assert.equal(pool.workers, 1); // b did not go to an empty worker
+   * ```
+   */
+  // deno-lint-ignore no-explicit-any
+  near?: WorkerDesync<any>;
+  /**
+   * The most jobs the object may have scheduled and not yet answered (its
+   * {@linkcode WorkerDesync.queued}, construction included): one more makes
+   * `desync`, `futureSync`, `futureDesync`, `after` and `sync` throw a
+   * {@linkcode QueueFullError} at the call site, without scheduling it. A
+   * positive integer, or `Infinity` (no limit). This bounds the memory a
+   * burst into a slow object can take; `close()` is never refused.
+   *
+   * @default {Infinity}
+   *
+   * @example Back-pressure on a burst
+   * ```ts
+   * import { QueueFullError, WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   * );
+   * const counter = pool.createWith({ maxQueued: 100 }, "Counter", 0);
+   * let sent = 0;
+   * while (sent < 1000) {
+   *   try {
+   *     counter.desync("add", 1);
+   *     sent++;
+   *   } catch (error) {
+   *     if (!(error instanceof QueueFullError)) throw error;
+   *     await new Promise((resolve) => setTimeout(resolve, 1)); // let replies come in
+   *   }
+   *   assert.ok(counter.queued <= 100);
+   * }
+   * await new Promise((resolve) => setTimeout(resolve, 1));
+   * while (counter.queued > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+   * assert.equal(await counter.futureSync("get"), 1000);
+   * ```
+   */
+  maxQueued?: number;
   /**
    * The object's `onError` (see {@linkcode WorkerDesync.onError}).
    *

@@ -15,11 +15,12 @@
 import { ClosedError } from "../_engine/errors.ts";
 import { reportLoudly } from "../_engine/platform.ts";
 import type { ErrorHandler } from "../_engine/types.ts";
-import { assertFunction, assertOptions, describe } from "../_engine/validate.ts";
+import { assertCount, assertFunction, assertOptions, describe } from "../_engine/validate.ts";
 import { Connection, type ObjectState, type PoolHooks } from "./connection.ts";
 import { type Starter, starter, type WorkerLike } from "./endpoint.ts";
 import {
   closeObject,
+  handleState,
   jobId,
   makeWorkerDesync,
   type PoolLink,
@@ -27,6 +28,7 @@ import {
 } from "./object.ts";
 import type { CreateOptions, WorkerPoolOptions } from "./options.ts";
 import { CREATE } from "./protocol.ts";
+import { nearConnection } from "./near.ts";
 import type { ClassName, ConstructorArgs, HostedClass, InstanceOf, WorkerApi } from "./types.ts";
 
 let nextObject = 1;
@@ -215,7 +217,7 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
     name: N,
     ...args: ConstructorArgs<A, N>
   ): WorkerDesync<InstanceOf<A, N>> {
-    assertOptions(options, "WorkerPool.createWith", ["worker", "onError"]);
+    assertOptions(options, "WorkerPool.createWith", ["worker", "near", "maxQueued", "onError"]);
     const worker = options?.worker;
     if (worker !== undefined && worker !== "shared" && worker !== "dedicated") {
       throw new TypeError(
@@ -225,6 +227,16 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
     }
     if (options?.onError !== undefined) {
       assertFunction(options.onError, "WorkerPool.createWith", "options.onError");
+    }
+    if (options?.maxQueued !== undefined) {
+      assertCount(options.maxQueued, "WorkerPool.createWith", "options.maxQueued");
+    }
+    if (options?.near !== undefined && worker === "dedicated") {
+      throw new TypeError(
+        `WorkerPool.createWith(): "options.near" and worker: "dedicated" contradict each ` +
+          `other (a dedicated worker is one of its own); to share the worker of a dedicated ` +
+          `object, give only near`,
+      );
     }
     return this.#create("createWith", options, name, args);
   }
@@ -247,7 +259,10 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
       );
     }
     if (this.#closed) throw new ClosedError(`WorkerPool.${method}(): the pool is closed`);
-    const conn = this.#place(options?.worker === "dedicated");
+    const near = options?.near;
+    const conn = near === undefined
+      ? this.#place(options?.worker === "dedicated")
+      : this.#keep(nearConnection(near, handleState(near), (conn) => this.#owns(conn)));
     const state: ObjectState = {
       id: nextObject++,
       className: name,
@@ -257,6 +272,7 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
       failed: undefined,
       onError: options?.onError,
       queued: 0,
+      maxQueued: options?.maxQueued ?? Infinity,
     };
     conn.objects.add(state);
     let resolve!: () => void;
@@ -302,12 +318,21 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
     if (conn === undefined) {
       conn = this.#slots[best] = new Connection(this.#start, this.#hooks, false);
     }
+    return this.#keep(conn);
+  }
+
+  /** `conn` is about to host an object: it is no longer idle. */
+  #keep(conn: Connection): Connection {
     const timer = this.#idleTimers.get(conn);
     if (timer !== undefined) {
       clearTimeout(timer);
       this.#idleTimers.delete(conn);
     }
     return conn;
+  }
+
+  #owns(conn: Connection): boolean {
+    return this.#dedicated.has(conn) || this.#slots.includes(conn);
   }
 
   /** Fewest live objects; then a started worker over a new one; then fewest pending jobs. */

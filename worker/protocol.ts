@@ -12,15 +12,22 @@
 
 /** Main -> worker operations. */
 export const CREATE = 0; // CREATE, objectId, jobId, className, argc, ...args
-export const CALL = 1; //   CALL, objectId, jobId, method, cancellable (0/1), argc, ...args
-export const AFTER = 2; //  AFTER, objectId, jobId, method, cancellable (0/1), argc, ...args
+export const CALL = 1; //   CALL, objectId, jobId, method, flags, argc, ...args
+export const AFTER = 2; //  AFTER, objectId, jobId, method, flags, argc, ...args
 export const SETTLE = 3; // SETTLE, jobId, ok (0/1), valueOrError (the promise of an AFTER)
 export const CANCEL = 4; // CANCEL, jobId, reason
 export const CLOSE = 5; //  CLOSE, objectId, jobId
 /** A blocking call (sync()): laid out like CALL; answered on the sync port, not in a batch. */
-export const SYNC = 6; //   SYNC, objectId, jobId, method, 0, argc, ...args
+export const SYNC = 6; //   SYNC, objectId, jobId, method, flags, argc, ...args
 /** Gives the worker the blocking-call channel, in a message of its own (it transfers the port). */
 export const SYNC_SETUP = 7; // SYNC_SETUP, control (Int32Array on a SharedArrayBuffer), port
+/** Flags of CALL, AFTER and SYNC: the job has a signal (CANCEL may follow). */
+export const CANCELLABLE = 1;
+/**
+ * Flags of CALL, AFTER and SYNC: some arguments are object ids standing for
+ * references, and the last argument lists their positions (refs.ts).
+ */
+export const REFERENCES = 2;
 /**
  * Added to the kind of an operation cancelled before it was sent: the worker
  * reads past it and ignores it.

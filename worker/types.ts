@@ -3,6 +3,9 @@
 // keys of an instance whose values are methods, arguments and results must be
 // structured-cloneable as far as the type system can tell.
 
+import type { Desync } from "../desync/desync.ts";
+import type { WorkerDesync } from "./object.ts";
+
 /**
  * A class that {@linkcode serve} can host: any constructor of objects.
  *
@@ -118,7 +121,9 @@ export type Method<T> =
   & {
     // deno-lint-ignore no-explicit-any
     [K in keyof T]: T[K] extends (...args: any) => any
-      ? true extends Uncloneable<Parameters<T[K]>> ? never
+      // A Desync parameter takes a reference, which travels as a marker (see Reference).
+      ? true extends Uncloneable<{ [I in keyof Parameters<T[K]>]: Sent<Parameters<T[K]>[I]> }>
+        ? never
       : true extends Uncloneable<Awaited<ReturnType<T[K]>>> ? never
       : K
       : never;
@@ -141,8 +146,49 @@ export type Method<T> =
  * const args: MethodArgs<Counter, "add"> = [1, "one"];
  * ```
  */
-export type MethodArgs<T, K extends keyof T> = T[K] extends (...args: infer A) => unknown ? A
+export type MethodArgs<T, K extends keyof T> = T[K] extends (...args: infer A) => unknown
+  ? { [I in keyof A]: Reference<A[I]> }
   : never;
+
+/**
+ * What the main side passes for a hosted method's parameter of type `X`: a
+ * parameter typed `Desync<U>` (an object on the same worker, see
+ * {@linkcode WorkerPool.createWith}'s `near`) takes that object's
+ * `WorkerDesync<U>`; any other type is passed as is.
+ *
+ * @typeParam X A parameter's type in the hosted class.
+ *
+ * @example A reference parameter
+ * ```ts
+ * import type { Desync } from "@desync/desync";
+ * import type { Reference, WorkerDesync } from "@desync/desync/worker";
+ *
+ * class Account {
+ *   balance = 0;
+ * }
+ * const check = (handle: WorkerDesync<Account>): Reference<Desync<Account>> => handle;
+ * const plain: Reference<number> = 1;
+ * ```
+ */
+export type Reference<X> = X extends Desync<infer U> ? WorkerDesync<U> : X;
+
+/**
+ * What crosses the thread for a hosted method's parameter of type `X`: a
+ * reference (`Desync<U>`, see {@linkcode Reference}) travels as a marker,
+ * shown as `null`; any other type as is. {@linkcode Method} checks these.
+ *
+ * @typeParam X A parameter's type in the hosted class.
+ *
+ * @example A reference parameter travels as a marker
+ * ```ts
+ * import type { Desync } from "@desync/desync";
+ * import type { Sent } from "@desync/desync/worker";
+ *
+ * const marker: Sent<Desync<number>> = null;
+ * const plain: Sent<string> = "as is";
+ * ```
+ */
+export type Sent<X> = X extends Desync<infer _> ? null : X;
 
 /**
  * The awaited result of method `K` of `T`.
