@@ -67,14 +67,15 @@ export interface WorkerPoolOptions {
    * pending promise of its objects, `ready` included, rejects with a
    * `WorkerCrashedError` saying it never became ready. This is how a wrong
    * entry file, an entry that does not call `serve()`, or one that ends
-   * before `serve()` runs is noticed at all: no runtime reports those. Ten
-   * seconds leaves room for slow starts (a start takes tens of
+   * before `serve()` runs is noticed at all: no runtime reports those.
+   * Thirty seconds leaves room for slow starts (a start takes tens of
    * milliseconds, but `deno test` type-checks a worker's entry as it
-   * starts, which took 2 to 5 s for the test fixtures on a busy machine)
-   * and is still short enough that a mistake shows up while someone
-   * watches. `Infinity`: wait forever.
+   * starts: 2 to 5 s for the test fixtures on a busy 2-core machine, and
+   * past 10 s with that machine loaded three times over) and is still
+   * short enough that a mistake shows up while someone watches.
+   * `Infinity`: wait forever.
    *
-   * @default {10000}
+   * @default {30000}
    *
    * @example An entry that never serves is noticed
    * ```ts

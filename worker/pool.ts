@@ -120,7 +120,7 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
           `Infinity, got ${describe(idle)}`,
       );
     }
-    const startTimeout = milliseconds(options?.startTimeout, "startTimeout", 10_000);
+    const startTimeout = milliseconds(options?.startTimeout, "startTimeout", 30_000);
     this.#closeTimeout = milliseconds(options?.closeTimeout, "closeTimeout", 10_000);
     if (options?.onError !== undefined) {
       assertFunction(options.onError, "new WorkerPool", "options.onError");
