@@ -131,6 +131,7 @@ export {
   type MethodResult,
   RemoteError,
   serve,
+  SyncTimeoutError,
   type Uncloneable,
   type WorkerApi,
   WorkerCrashedError,
@@ -139,5 +140,6 @@ export {
   type WorkerLike,
   WorkerPool,
   type WorkerPoolOptions,
+  type WorkerResourceLimits,
   WorkersUnavailableError,
 } from "./worker.ts";

@@ -158,6 +158,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "MethodResult",
     "RemoteError",
     "serve",
+    "SyncTimeoutError",
     "WorkerApi",
     "WorkerCrashedError",
     "WorkerDesync",
@@ -165,6 +166,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "WorkerLike",
     "WorkerPool",
     "WorkerPoolOptions",
+    "WorkerResourceLimits",
     "WorkersUnavailableError",
   ],
   "./scheduler": [
@@ -249,6 +251,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "MethodResult",
     "RemoteError",
     "serve",
+    "SyncTimeoutError",
     "WorkerApi",
     "WorkerCrashedError",
     "WorkerDesync",
@@ -256,6 +259,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "WorkerLike",
     "WorkerPool",
     "WorkerPoolOptions",
+    "WorkerResourceLimits",
     "WorkersUnavailableError",
   ],
 };

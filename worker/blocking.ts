@@ -19,8 +19,18 @@
 //   port synchronously. Deno, Node and Bun have it (node:worker_threads,
 //   reached through process.getBuiltinModule); browsers do not, and their
 //   main thread may not block anyway.
+// - A worker can also die with none of its code running (Node: out of memory
+//   under resourceLimits, terminate()), and nothing then notifies. So the
+//   caller parks in slices of SLICE ms; after each slice that ran out it asks
+//   the endpoint whether the worker's thread has stopped (a synchronous read:
+//   Node's eventLoopUtilization; nothing of the kind exists on Deno, where an
+//   out-of-memory worker ends the whole process, nor on Bun's web Workers)
+//   and gives up at the deadline (the pool's syncTimeout).
+// - Answers nobody takes (a job that timed out answers late) stay on the
+//   port: the next wait skips every answer that is not its own.
 
 import { WouldBlockError } from "../_engine/errors.ts";
+import { SyncTimeoutError } from "./errors.ts";
 import { ANSWERED, CONTROL_WORDS, DYING, EXIT_CODE, SYNC_SETUP } from "./protocol.ts";
 
 interface Port {
@@ -35,6 +45,9 @@ interface Threads {
 
 /** Loads of the control word before parking (a few tens of microseconds at most). */
 const SPIN = 20_000;
+
+/** Milliseconds of one park before the caller checks the worker's liveness and its deadline. */
+const SLICE = 10;
 
 /** EXIT_CODE when the worker ended without one (self.close()). */
 export const NO_EXIT_CODE = -0x7fffffff;
@@ -88,10 +101,24 @@ export function wouldBlock(method: string, why: string): WouldBlockError {
   );
 }
 
+/** The error of a sync() call that reached the pool's syncTimeout. */
+export function syncTimedOut(method: string, timeout: number): SyncTimeoutError {
+  return new SyncTimeoutError(
+    `WorkerDesync.sync("${method}"): no answer within syncTimeout (${timeout} ms); the job is ` +
+      `cancelled (dropped if it has not started, its jobSignal aborts if it runs) and whatever ` +
+      `it answers later is ignored; the object's later jobs still run after it`,
+  );
+}
+
 /** What a blocked caller learned. */
 export type Answer =
-  | { ok: boolean; value: unknown; dying?: undefined }
-  | { dying: true; exitCode: number | undefined };
+  | { kind: "answer"; ok: boolean; value: unknown }
+  /** User code is ending the worker (its exit hooks said so). */
+  | { kind: "dying"; exitCode: number | undefined }
+  /** The worker's thread stopped without a word (out of memory, terminated). */
+  | { kind: "stopped" }
+  /** The deadline passed first. */
+  | { kind: "timeout" };
 
 /** One worker's blocking-call channel, main side. Only made where cannotBlock() is undefined. */
 export class SyncChannel {
@@ -109,23 +136,34 @@ export class SyncChannel {
     this.setup = [[SYNC_SETUP, this.control, port2], [port2]];
   }
 
-  /** Blocks until job `id` is answered or the worker says it is ending. */
-  wait(id: number): Answer {
+  /**
+   * Blocks until job `id` is answered, the worker says it is ending, its
+   * thread is seen stopped (`stopped`, asked between slices), or the clock
+   * (performance.now()) reaches `deadline`.
+   */
+  wait(id: number, deadline: number, stopped: (() => boolean) | undefined): Answer {
     const control = this.control;
     // A short spin first: a quick job is answered within it, which saves the
     // futex wake-up of parking (10-20 us measured on this VM).
     for (let spin = 0; spin < SPIN && Atomics.load(control, ANSWERED) !== id; spin++);
-    for (;;) {
+    for (let slept = false;;) {
       const answered = Atomics.load(control, ANSWERED);
       if (answered === id) break;
       if (Atomics.load(control, DYING) !== 0) {
         const code = Atomics.load(control, EXIT_CODE);
-        return { dying: true, exitCode: code === NO_EXIT_CODE ? undefined : code };
+        return { kind: "dying", exitCode: code === NO_EXIT_CODE ? undefined : code };
       }
-      Atomics.wait(control, ANSWERED, answered);
+      // Asked only after a slice ran out: an answer's wake-up costs nothing more.
+      if (slept && stopped?.() === true) {
+        if (Atomics.load(control, ANSWERED) === id) break; // answered, then stopped
+        return { kind: "stopped" };
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) return { kind: "timeout" };
+      slept = Atomics.wait(control, ANSWERED, answered, Math.min(SLICE, left)) === "timed-out";
     }
     // The answer was posted before ANSWERED was stored; earlier answers that
-    // nobody took (none today) are skipped.
+    // nobody took (jobs that timed out) are skipped.
     for (let tries = 0;; tries++) {
       const received = receive!(this.#port);
       if (received === undefined) {
@@ -134,7 +172,7 @@ export class SyncChannel {
         continue;
       }
       const [jobId, ok, value] = received.message as [number, number, unknown];
-      if (jobId === id) return { ok: ok === 1, value };
+      if (jobId === id) return { kind: "answer", ok: ok === 1, value };
     }
   }
 

@@ -388,8 +388,13 @@ export class WorkerDesync<T> {
    * fail. A `signal` given through `withOptions` is checked once, before
    * blocking: nothing can abort a blocked thread. A worker that user code
    * ends during the call (`process.exit`, `Deno.exit`, `self.close()`) is
-   * noticed at once (`WorkerCrashedError`); one killed with no code of its
-   * own running (out of memory) leaves the caller blocked.
+   * noticed at once (`WorkerCrashedError`). One that stops with none of its
+   * code running (out of memory under the pool's `resourceLimits`,
+   * `terminate()`) is seen within ~10 ms on Node, which can read that its
+   * thread stopped (`WorkerCrashedError` too); on Deno a worker out of memory
+   * ends the whole process; elsewhere only the pool's `syncTimeout` (default
+   * `Infinity`) ends such a wait: past it, `sync` throws `SyncTimeoutError`
+   * and the job is cancelled (its late answer is ignored).
    *
    * @typeParam K The method's name.
    * @param method The method's name.
@@ -401,6 +406,7 @@ export class WorkerDesync<T> {
    * @throws {DeadlockError} If an earlier `after()` job of this object still
    * waits for its promise: that promise could only settle on this thread.
    * @throws {WorkerCrashedError} If the object's worker died, before or during the call.
+   * @throws {SyncTimeoutError} If no answer came within the pool's `syncTimeout`.
    * @throws {TypeError} If `method` is not a method of the class, or an
    * argument cannot be cloned.
    * @throws {ClosedError} If the object is closed or its pool stopped.
