@@ -11,7 +11,7 @@ import { WouldBlockError } from "../mod.ts";
 import { SyncTimeoutError, WorkerCrashedError, WorkerPool } from "../worker.ts";
 import { workersAlive } from "../worker/connection.ts";
 import { withPool } from "./_worker_helpers.ts";
-import type { Api as HogApi } from "./fixtures/hog.worker.ts";
+import type { Api as SyncApi } from "./fixtures/sync.worker.ts";
 
 /** A browser page: its main thread may not block. */
 const page = "document" in globalThis;
@@ -91,8 +91,8 @@ Deno.test({
   fn: async () => {
     const before = workersAlive();
     const errors: unknown[] = [];
-    const pool = new WorkerPool<HogApi>(
-      new URL("./fixtures/hog.worker.ts", import.meta.url),
+    const pool = new WorkerPool<SyncApi>(
+      new URL("./fixtures/sync.worker.ts", import.meta.url),
       {
         size: 1,
         resourceLimits: { maxOldGenerationSizeMb: 32 },
@@ -125,7 +125,7 @@ Deno.test({
 });
 
 Deno.test("worker: syncTimeout and resourceLimits are checked like the other options", () => {
-  const entry = new URL("./fixtures/hog.worker.ts", import.meta.url);
+  const entry = new URL("./fixtures/sync.worker.ts", import.meta.url);
   for (const bad of [-1, "10", Number.NaN]) {
     assert.throws(
       () => new WorkerPool(entry, { syncTimeout: bad as number }),

@@ -17,8 +17,9 @@
 // - The caller re-checks after every wake (a notify can be stale or
 //   spurious), then takes the answer with receiveMessageOnPort, which reads a
 //   port synchronously. Deno, Node and Bun have it (node:worker_threads,
-//   reached through process.getBuiltinModule); browsers do not, and their
-//   main thread may not block anyway.
+//   reached through process.getBuiltinModule); browsers do not: there (in a
+//   worker: their main thread may not block) the answer comes as bytes
+//   through the SharedArrayBuffer instead (sync_bytes.ts, sync_codec.ts).
 // - A worker can also die with none of its code running (Node: out of memory
 //   under resourceLimits, terminate()), and nothing then notifies. So the
 //   caller parks in slices of SLICE ms; after each slice that ran out it asks
@@ -31,6 +32,8 @@
 
 import { WouldBlockError } from "../_engine/errors.ts";
 import { SyncTimeoutError } from "./errors.ts";
+import { bytesBuffer, readBytes, WAITING } from "./sync_bytes.ts";
+import { decodeAnswer } from "./sync_codec.ts";
 import { ANSWERED, CONTROL_WORDS, DYING, EXIT_CODE, SYNC_SETUP } from "./protocol.ts";
 
 interface Port {
@@ -84,14 +87,23 @@ export function cannotBlock(): string | undefined {
   }
   const channel = (globalThis as { MessageChannel?: Threads["MessageChannel"] }).MessageChannel ??
     threads?.MessageChannel;
-  if (typeof threads?.receiveMessageOnPort !== "function" || typeof channel !== "function") {
-    return (unavailable = "this runtime cannot read a port synchronously (no " +
-      "receiveMessageOnPort from node:worker_threads, as in browsers' workers)");
+  // Without receiveMessageOnPort (a browser's worker), answers come as bytes
+  // through the SharedArrayBuffer instead (sync_bytes.ts, sync_codec.ts).
+  if (typeof threads?.receiveMessageOnPort === "function" && typeof channel === "function") {
+    receive = threads.receiveMessageOnPort;
+    Channel = channel;
   }
-  receive = threads.receiveMessageOnPort;
-  Channel = channel;
   return undefined;
 }
+
+/**
+ * Tests only: makes the channels made from now on carry answers as bytes
+ * (as in a browser's worker) even where a port can be read synchronously.
+ */
+export function useBytesChannel(on: boolean): void {
+  bytesForced = on;
+}
+let bytesForced = false;
 
 /** The WouldBlockError of a sync() call where this thread cannot block. */
 export function wouldBlock(method: string, why: string): WouldBlockError {
@@ -122,18 +134,31 @@ export type Answer =
 
 /** One worker's blocking-call channel, main side. Only made where cannotBlock() is undefined. */
 export class SyncChannel {
-  readonly control: Int32Array = new Int32Array(
-    new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT),
-  );
-  readonly #port: Port;
+  readonly control: Int32Array;
+  /** The port answers come on; undefined where they come as bytes (no receiveMessageOnPort). */
+  readonly #port: Port | undefined;
   /** The setup message for the worker, and what it transfers. */
   readonly setup: [unknown[], Port[]];
 
   constructor() {
+    if (receive === undefined || bytesForced) {
+      this.control = new Int32Array(bytesBuffer());
+      this.#port = undefined;
+      this.setup = [[SYNC_SETUP, this.control, null], []];
+      return;
+    }
+    this.control = new Int32Array(
+      new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT),
+    );
     const { port1, port2 } = new Channel!();
     port1.unref?.(); // read only synchronously: it must not keep a process alive
     this.#port = port1;
     this.setup = [[SYNC_SETUP, this.control, port2], [port2]];
+  }
+
+  /** Says which job the caller is about to wait for: before it is sent (see sync_bytes.ts). */
+  expect(id: number): void {
+    if (this.#port === undefined) Atomics.store(this.control, WAITING, id);
   }
 
   /**
@@ -162,6 +187,7 @@ export class SyncChannel {
       if (left <= 0) return { kind: "timeout" };
       slept = Atomics.wait(control, ANSWERED, answered, Math.min(SLICE, left)) === "timed-out";
     }
+    if (this.#port === undefined) return this.#readBytes(deadline);
     // The answer was posted before ANSWERED was stored; earlier answers that
     // nobody took (jobs that timed out) are skipped.
     for (let tries = 0;; tries++) {
@@ -176,7 +202,23 @@ export class SyncChannel {
     }
   }
 
+  #readBytes(deadline: number): Answer {
+    const bytes = readBytes(this.control, deadline);
+    if (bytes === undefined) {
+      if (Atomics.load(this.control, DYING) === 0) return { kind: "timeout" };
+      const code = Atomics.load(this.control, EXIT_CODE);
+      return { kind: "dying", exitCode: code === NO_EXIT_CODE ? undefined : code };
+    }
+    const [ok, value] = decodeAnswer(bytes) as [number, unknown];
+    return { kind: "answer", ok: ok === 1, value };
+  }
+
+  /** The caller no longer waits (answered, timed out, or the worker ended). */
+  done(): void {
+    if (this.#port === undefined) Atomics.store(this.control, WAITING, 0);
+  }
+
   close(): void {
-    this.#port.close();
+    this.#port?.close();
   }
 }

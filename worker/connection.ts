@@ -223,11 +223,13 @@ export class Connection {
     const timeout = this.#hooks.syncTimeout;
     const deadline = performance.now() + timeout;
     // Cancellable when it can time out: its jobSignal then aborts.
+    channel.expect(job.id);
     this.send(job, [SYNC, object.id, job.id, method, timeout === Infinity ? 0 : 1], args);
     this.#flush();
     if (outcome === undefined) {
       // Not refused at the post (a value that cannot be cloned): wait.
       const answer = channel.wait(job.id, deadline, this.#endpoint.stopped);
+      channel.done();
       if (answer.kind === "answer") {
         this.#reply(job.id, answer.ok, answer.ok ? answer.value : deserializeError(answer.value));
       } else if (answer.kind === "timeout") {

@@ -377,10 +377,19 @@ export class WorkerDesync<T> {
    *   blocks (`Atomics.wait` on a `SharedArrayBuffer` word that the object's
    *   worker notifies from its own thread; the result comes back through
    *   `receiveMessageOnPort` from `node:worker_threads`).
-   * - A browser's main thread (`Atomics.wait` is not allowed there), a page
-   *   that is not cross-origin isolated (no `SharedArrayBuffer`), or a
-   *   browser's worker (no `receiveMessageOnPort`): it throws
-   *   `WouldBlockError`; use `await futureSync(...)`.
+   * - A browser's worker, in a cross-origin isolated page: it blocks the
+   *   same way, but the result comes back as bytes through the
+   *   `SharedArrayBuffer` (browsers have no `receiveMessageOnPort`), in
+   *   64 KiB chunks when it is longer. They carry primitives (bigint, -0,
+   *   NaN and `undefined` included), plain objects (class instances become
+   *   plain objects of their own fields, as structured clone makes them),
+   *   arrays, `Date`, `Map`, `Set`, `RegExp`, `ArrayBuffer`, typed arrays,
+   *   `DataView` and errors; a result with a cycle, a function, a symbol or
+   *   a promise makes `sync` throw a `RemoteError` named `TypeError` saying
+   *   so, after the job has run.
+   * - A browser's main thread (`Atomics.wait` is not allowed there) or a page
+   *   that is not cross-origin isolated (no `SharedArrayBuffer`, in its
+   *   workers either): it throws `WouldBlockError`; use `await futureSync(...)`.
    *
    * The worker must have started: before the object's worker has said it is
    * ready (await the object's `ready`, or any earlier call, once), `sync`
