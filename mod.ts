@@ -134,6 +134,7 @@ export {
   RemoteError,
   type Sent,
   serve,
+  SyncTimeoutError,
   type Uncloneable,
   type WorkerApi,
   WorkerCrashedError,
@@ -142,5 +143,6 @@ export {
   type WorkerLike,
   WorkerPool,
   type WorkerPoolOptions,
+  type WorkerResourceLimits,
   WorkersUnavailableError,
 } from "./worker.ts";

@@ -48,10 +48,16 @@
 
 export { DesyncError } from "./_engine/errors.ts";
 export { type WorkerLike, WorkersUnavailableError } from "./worker/endpoint.ts";
-export { DeadlockError, RemoteError, WorkerCrashedError } from "./worker/errors.ts";
+export {
+  DeadlockError,
+  RemoteError,
+  SyncTimeoutError,
+  WorkerCrashedError,
+} from "./worker/errors.ts";
 export { WorkerFuture } from "./worker/future.ts";
 export { WorkerDesync } from "./worker/object.ts";
 export { QueueFullError } from "./worker/queue_full.ts";
+export type { WorkerResourceLimits } from "./worker/limits.ts";
 export type { CreateOptions, WorkerPoolOptions } from "./worker/options.ts";
 export { WorkerPool } from "./worker/pool.ts";
 export { jobSignal } from "./worker/host.ts";

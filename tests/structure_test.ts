@@ -162,6 +162,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "RemoteError",
     "Sent",
     "serve",
+    "SyncTimeoutError",
     "WorkerApi",
     "WorkerCrashedError",
     "WorkerDesync",
@@ -169,6 +170,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "WorkerLike",
     "WorkerPool",
     "WorkerPoolOptions",
+    "WorkerResourceLimits",
     "WorkersUnavailableError",
   ],
   "./scheduler": [
@@ -256,6 +258,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "RemoteError",
     "Sent",
     "serve",
+    "SyncTimeoutError",
     "WorkerApi",
     "WorkerCrashedError",
     "WorkerDesync",
@@ -263,6 +266,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "WorkerLike",
     "WorkerPool",
     "WorkerPoolOptions",
+    "WorkerResourceLimits",
     "WorkersUnavailableError",
   ],
 };

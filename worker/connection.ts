@@ -18,12 +18,13 @@
 import { type ClosedError, DesyncError } from "../_engine/errors.ts";
 import { describe } from "../_engine/validate.ts";
 import type { ErrorHandler } from "../_engine/types.ts";
-import { SyncChannel } from "./blocking.ts";
+import { SyncChannel, syncTimedOut } from "./blocking.ts";
 import { UntrackedJobs } from "./untracked.ts";
 import type { Endpoint, Starter } from "./endpoint.ts";
 import { deserializeError, serializeError, WorkerCrashedError } from "./errors.ts";
 import {
   CANCEL,
+  CANCELLABLE,
   CLOSE,
   CLOSING,
   CREATE,
@@ -93,6 +94,8 @@ export interface PoolHooks {
   notice(error: unknown): void;
   /** Milliseconds a worker may take to say "ready" before it counts as crashed. */
   readonly startTimeout: number;
+  /** Milliseconds sync() blocks before it throws SyncTimeoutError. */
+  readonly syncTimeout: number;
 }
 
 let liveWorkers = 0;
@@ -287,17 +290,38 @@ export class Connection {
       channel = this.#sync = new SyncChannel();
       this.#endpoint.post(...channel.setup);
     }
-    this.send(job, [SYNC, object.id, job.id, method, flags], args);
+    const timeout = this.#hooks.syncTimeout;
+    const deadline = performance.now() + timeout;
+    // Cancellable when it can time out: its jobSignal then aborts.
+    channel.expect(job.id);
+    this.send(job, [
+      SYNC,
+      object.id,
+      job.id,
+      method,
+      flags | (timeout === Infinity ? 0 : CANCELLABLE),
+    ], args);
     this.#flush();
     if (outcome === undefined) {
       // Not refused at the post (a value that cannot be cloned): wait.
-      const answer = channel.wait(job.id);
-      if (answer.dying) this.#died(new Error("user code ended the worker"), answer.exitCode);
-      else {this.#reply(
-          job.id,
-          answer.ok,
-          answer.ok ? answer.value : deserializeError(answer.value),
-        );}
+      const answer = channel.wait(job.id, deadline, this.#endpoint.stopped);
+      channel.done();
+      if (answer.kind === "answer") {
+        this.#reply(job.id, answer.ok, answer.ok ? answer.value : deserializeError(answer.value));
+      } else if (answer.kind === "timeout") {
+        this.cancel(job, syncTimedOut(method, timeout));
+        this.#reply(job.id, false, undefined); // forgets it: its answer, if any, is skipped
+      } else if (answer.kind === "dying") {
+        this.#died(new Error("user code ended the worker"), answer.exitCode);
+      } else {
+        this.#died(
+          new Error(
+            "its thread stopped while sync() waited, with none of its code running " +
+              "(out of memory under resourceLimits? terminated?)",
+          ),
+          undefined,
+        );
+      }
     }
     if (outcome!.ok) return outcome!.value;
     throw outcome!.value;

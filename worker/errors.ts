@@ -205,6 +205,52 @@ export class DeadlockError extends DesyncError {
   }
 }
 
+/**
+ * Thrown by {@linkcode WorkerDesync.sync} when the worker has not answered
+ * within the pool's `syncTimeout`. The job is cancelled: it is dropped if it
+ * has not started, its `jobSignal()` aborts with this error if it runs, and
+ * whatever it answers later is ignored. The worker and the object live on;
+ * the object's later jobs still run after it.
+ *
+ * @example Catching it
+ * ```ts
+ * import { SyncTimeoutError, WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/counter.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+ *   { syncTimeout: 50 },
+ * );
+ * const counter = pool.create("Counter", 1);
+ * await counter.ready;
+ * // sleep() watches its jobSignal: the timeout ends it early.
+ * assert.throws(() => counter.sync("sleep", 10_000), SyncTimeoutError);
+ * assert.equal(await counter.futureSync("get"), 1);
+ * ```
+ */
+export class SyncTimeoutError extends DesyncError {
+  /**
+   * Creates the error.
+   *
+   * @param message Which call timed out and after how long.
+   *
+   * @example Creating one
+   * ```ts
+   * import { DesyncError, SyncTimeoutError } from "@desync/desync/worker";
+   * import assert from "node:assert/strict";
+   *
+   * const error = new SyncTimeoutError("no answer within 50 ms");
+   * assert.ok(error instanceof DesyncError);
+   * assert.equal(error.name, "SyncTimeoutError");
+   * ```
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "SyncTimeoutError";
+  }
+}
+
 /** An error as it crosses the boundary. */
 export interface ErrorRecord {
   /** Marks the record, so that a thrown plain object is not mistaken for one. */

@@ -16,6 +16,7 @@ import { Desync } from "../desync/desync.ts";
 import { serializeError } from "./errors.ts";
 import { NO_EXIT_CODE } from "./blocking.ts";
 import { closeHosted, guardClose } from "./host_refs.ts";
+import { answerBytes } from "./sync_bytes.ts";
 import {
   AFTER,
   ANSWERED,
@@ -70,7 +71,8 @@ export interface Channel {
 /** The blocking-call channel a pool gave this worker (see blocking.ts). */
 interface SyncPort {
   control: Int32Array;
-  port: { postMessage(message: unknown): void };
+  /** null: the caller cannot read a port synchronously; answers go as bytes (sync_bytes.ts). */
+  port: { postMessage(message: unknown): void } | null;
 }
 
 const NOT_CANCELLED = Symbol("not cancelled");
@@ -391,6 +393,7 @@ export class Host {
   /** Answers a blocked caller: the answer first, then the word it waits on, from this thread. */
   #answer(jobId: number, ok: boolean, value: unknown): void {
     const sync = this.#sync!;
+    if (sync.port === null) return answerBytes(sync.control, jobId, ok, value);
     try {
       sync.port.postMessage([jobId, ok ? 1 : 0, ok ? value : serializeError(value)]);
     } catch (error) {

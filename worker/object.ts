@@ -459,10 +459,19 @@ export class WorkerDesync<T> {
    *   blocks (`Atomics.wait` on a `SharedArrayBuffer` word that the object's
    *   worker notifies from its own thread; the result comes back through
    *   `receiveMessageOnPort` from `node:worker_threads`).
-   * - A browser's main thread (`Atomics.wait` is not allowed there), a page
-   *   that is not cross-origin isolated (no `SharedArrayBuffer`), or a
-   *   browser's worker (no `receiveMessageOnPort`): it throws
-   *   `WouldBlockError`; use `await futureSync(...)`.
+   * - A browser's worker, in a cross-origin isolated page: it blocks the
+   *   same way, but the result comes back as bytes through the
+   *   `SharedArrayBuffer` (browsers have no `receiveMessageOnPort`), in
+   *   64 KiB chunks when it is longer. They carry primitives (bigint, -0,
+   *   NaN and `undefined` included), plain objects (class instances become
+   *   plain objects of their own fields, as structured clone makes them),
+   *   arrays, `Date`, `Map`, `Set`, `RegExp`, `ArrayBuffer`, typed arrays,
+   *   `DataView` and errors; a result with a cycle, a function, a symbol or
+   *   a promise makes `sync` throw a `RemoteError` named `TypeError` saying
+   *   so, after the job has run.
+   * - A browser's main thread (`Atomics.wait` is not allowed there) or a page
+   *   that is not cross-origin isolated (no `SharedArrayBuffer`, in its
+   *   workers either): it throws `WouldBlockError`; use `await futureSync(...)`.
    *
    * The worker must have started: before the object's worker has said it is
    * ready (await the object's `ready`, or any earlier call, once), `sync`
@@ -470,8 +479,13 @@ export class WorkerDesync<T> {
    * fail. A `signal` given through `withOptions` is checked once, before
    * blocking: nothing can abort a blocked thread. A worker that user code
    * ends during the call (`process.exit`, `Deno.exit`, `self.close()`) is
-   * noticed at once (`WorkerCrashedError`); one killed with no code of its
-   * own running (out of memory) leaves the caller blocked.
+   * noticed at once (`WorkerCrashedError`). One that stops with none of its
+   * code running (out of memory under the pool's `resourceLimits`,
+   * `terminate()`) is seen within ~10 ms on Node, which can read that its
+   * thread stopped (`WorkerCrashedError` too); on Deno a worker out of memory
+   * ends the whole process; elsewhere only the pool's `syncTimeout` (default
+   * `Infinity`) ends such a wait: past it, `sync` throws `SyncTimeoutError`
+   * and the job is cancelled (its late answer is ignored).
    *
    * @typeParam K The method's name.
    * @param method The method's name.
@@ -483,6 +497,7 @@ export class WorkerDesync<T> {
    * @throws {DeadlockError} If an earlier `after()` job of this object still
    * waits for its promise: that promise could only settle on this thread.
    * @throws {WorkerCrashedError} If the object's worker died, before or during the call.
+   * @throws {SyncTimeoutError} If no answer came within the pool's `syncTimeout`.
    * @throws {TypeError} If `method` is not a method of the class, or an
    * argument cannot be cloned.
    * @throws {ClosedError} If the object is closed or its pool stopped.

@@ -3,6 +3,7 @@
 
 import type { ErrorHandler } from "../_engine/types.ts";
 import type { WorkerDesync } from "./object.ts";
+import type { WorkerResourceLimits } from "./limits.ts";
 
 /**
  * Options for {@linkcode WorkerPool}. An unknown key throws a `TypeError`.
@@ -116,6 +117,65 @@ export interface WorkerPoolOptions {
    * ```
    */
   closeTimeout?: number;
+  /**
+   * Milliseconds {@linkcode WorkerDesync.sync} blocks, counted from the call
+   * (jobs queued before it included), before it throws a
+   * `SyncTimeoutError`. The job is then cancelled: dropped if it has not
+   * started, its `jobSignal()` aborted if it runs, its late answer ignored;
+   * the worker lives on. This is the only way out of a call whose worker
+   * died with none of its code running where the runtime cannot tell: on
+   * Node the blocked thread reads that the worker's thread stopped (out of
+   * memory under `resourceLimits`, `terminate()`) and throws
+   * `WorkerCrashedError` within ~10 ms, and a worker ended by its own code
+   * (`process.exit`, `Deno.exit`, `self.close()`) is noticed at once
+   * everywhere; on Deno a worker out of memory ends the whole process. A
+   * pool-wide setting rather than a per-call option: `withOptions` takes the
+   * options every kind of job shares. `Infinity`: wait forever.
+   *
+   * @default {Infinity}
+   *
+   * @example A blocking call that would wait ten seconds
+   * ```ts
+   * import { SyncTimeoutError, WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   *   { syncTimeout: 100 },
+   * );
+   * const counter = pool.create("Counter", 0);
+   * await counter.ready;
+   * assert.throws(() => counter.sync("sleep", 10_000), SyncTimeoutError); // about 100 ms
+   * assert.equal(counter.sync("addAndGet", 1), 1); // the object lives on
+   * ```
+   */
+  syncTimeout?: number;
+  /**
+   * Heap and stack limits for each worker, where workers start through
+   * `node:worker_threads` (Node): a worker past its heap limit stops (its
+   * objects crash with a `WorkerCrashedError`; a `sync()` waiting on it
+   * throws within ~10 ms) instead of growing until the system runs out of
+   * memory. Ignored where workers are web Workers (Deno, Bun, browsers),
+   * which have no such limits; on Deno a worker out of memory ends the
+   * whole process.
+   *
+   * @default {undefined (Node's defaults)}
+   *
+   * @example Workers with a 64 MB heap
+   * ```ts
+   * import { WorkerPool } from "@desync/desync/worker";
+   * import type { Api } from "../tests/fixtures/counter.worker.ts";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool<Api>(
+   *   new URL("../tests/fixtures/counter.worker.ts", import.meta.url),
+   *   { resourceLimits: { maxOldGenerationSizeMb: 64 } },
+   * );
+   * assert.equal(await pool.create("Counter", 1).futureSync("get"), 1);
+   * ```
+   */
+  resourceLimits?: WorkerResourceLimits;
   /**
    * Receives errors nobody else can: fire-and-forget jobs of objects without
    * their own `onError`, and errors thrown in a worker outside any job (a

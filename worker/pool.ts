@@ -26,6 +26,7 @@ import {
   type PoolLink,
   type WorkerDesync,
 } from "./object.ts";
+import { resourceLimits } from "./limits.ts";
 import type { CreateOptions, WorkerPoolOptions } from "./options.ts";
 import { CREATE } from "./protocol.ts";
 import { nearConnection } from "./near.ts";
@@ -105,6 +106,8 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
       "idleTimeout",
       "startTimeout",
       "closeTimeout",
+      "syncTimeout",
+      "resourceLimits",
       "onError",
     ]);
     const size = options?.size ?? defaultSize();
@@ -122,10 +125,11 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
     }
     const startTimeout = milliseconds(options?.startTimeout, "startTimeout", 30_000);
     this.#closeTimeout = milliseconds(options?.closeTimeout, "closeTimeout", 10_000);
+    const syncTimeout = milliseconds(options?.syncTimeout, "syncTimeout", Infinity);
     if (options?.onError !== undefined) {
       assertFunction(options.onError, "new WorkerPool", "options.onError");
     }
-    this.#start = starter(entryOf(entry));
+    this.#start = starter(entryOf(entry), resourceLimits(options?.resourceLimits));
     this.#slots = new Array(size).fill(undefined);
     this.#idleTimeout = idle;
     this.#onError = options?.onError;
@@ -148,6 +152,7 @@ export class WorkerPool<A extends WorkerApi<Record<string, HostedClass>> = Worke
       idle: (conn) => this.#idle(conn),
       classes: (methods) => void (this.#methods ??= methods),
       startTimeout,
+      syncTimeout,
     };
   }
 
