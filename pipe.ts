@@ -88,3 +88,4 @@ export {
   sink,
   transform,
 } from "./pipe/pipe.ts";
+export type { WorkerPipeOptions } from "./pipe/worker_options.ts";

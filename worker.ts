@@ -49,6 +49,7 @@ export type { CreateOptions, WorkerPoolOptions } from "./worker/options.ts";
 export { WorkerPool } from "./worker/pool.ts";
 export { jobSignal } from "./worker/host.ts";
 export { serve } from "./worker/serve.ts";
+export { transfer } from "./worker/transfer.ts";
 export type {
   ClassName,
   ConstructorArgs,

@@ -2,7 +2,6 @@
 // The pipe functions: each item of a source becomes one job on a Desync.
 
 import type { AnyFunction } from "../_engine/job.ts";
-import type { QueueCore } from "../_engine/queue_core.ts";
 import {
   assertCount,
   assertFunction,
@@ -11,9 +10,13 @@ import {
   optionalSignal,
 } from "../_engine/validate.ts";
 import { ClosedError } from "../_engine/errors.ts";
+import { type PipePlan, REMOTE_PIPE, remotePipeTarget } from "../_engine/remote_pipe.ts";
 import { type Desync, desyncQueue, type Ref } from "../desync/desync.ts";
+import type { WorkerDesync } from "../worker/object.ts";
+import type { Method, MethodArgs, MethodResult } from "../worker/types.ts";
 import { PipeRun } from "./_run.ts";
 import { isSource, openSource } from "./_source.ts";
+import type { WorkerPipeOptions } from "./worker_options.ts";
 
 /**
  * Options for the pipe functions. An unknown key throws a `TypeError`.
@@ -208,13 +211,21 @@ export interface PipeTransform<I, O> {
 const DEFAULT_BACKPRESSURE = 5;
 const ignore = () => {};
 
-interface Checked {
-  queue: QueueCore;
-  limit: number;
-  signal: AbortSignal | undefined;
-}
+type Checked = Omit<PipePlan, "attach"> & { attach?: PipePlan["attach"] };
 
-function check(method: string, desync: unknown, process: unknown, options: unknown): Checked {
+/** The first parameter of method `K` of `T`: the item type of a pipe into it. */
+type ItemOf<T, K extends keyof T> = MethodArgs<T, K> extends [] ? undefined
+  : MethodArgs<T, K>[0];
+
+function check(
+  method: string,
+  desync: unknown,
+  process: unknown,
+  options: unknown,
+  collect: boolean,
+): Checked {
+  const remote = remotePipeTarget(desync);
+  if (remote !== undefined) return remote[REMOTE_PIPE](method, process, options, collect);
   const queue = desyncQueue(desync, method, "desync");
   assertFunction(process, method, "process");
   assertOptions(options, method, ["backpressure", "signal"]);
@@ -223,7 +234,15 @@ function check(method: string, desync: unknown, process: unknown, options: unkno
   const limit = backpressure === undefined ? DEFAULT_BACKPRESSURE : backpressure;
   assertCount(limit, method, "options.backpressure");
   if (queue.closed) throw new ClosedError(`${method}(): the Desync is closed`);
-  return { queue, limit, signal };
+  return { queue, process: process as AnyFunction, limit, chunk: 1, signal };
+}
+
+/** The pipe's engine, handed to a remote target (which opens the pipe now). */
+function start(checked: Checked, collect: boolean): PipeRun {
+  const { queue, process, limit, chunk, signal } = checked;
+  const run = new PipeRun(queue, process, limit, collect, signal, chunk);
+  checked.attach?.(run);
+  return run;
 }
 
 function openChecked(method: string, source: unknown) {
@@ -280,15 +299,27 @@ function openChecked(method: string, source: unknown) {
  * assert.deepEqual(seen.sync((set) => [...set.value]), ["Test", "Another value"]);
  * ```
  */
+export function pipeIn<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  source: PipeSource<ItemOf<T, K>>,
+  method: K,
+  options?: WorkerPipeOptions<ItemOf<T, K>>,
+): Promise<void>;
 export function pipeIn<T, I>(
   desync: Desync<T>,
   source: PipeSource<I>,
   process: PipeProcess<T, I, unknown>,
   options?: PipeOptions,
+): Promise<void>;
+export function pipeIn(
+  desync: unknown,
+  source: unknown,
+  process: unknown,
+  options?: unknown,
 ): Promise<void> {
-  const { queue, limit, signal } = check("pipeIn", desync, process, options);
+  const checked = check("pipeIn", desync, process, options, false);
   const reader = openChecked("pipeIn", source);
-  const run = new PipeRun(queue, process as AnyFunction, limit, false, signal);
+  const run = start(checked, false);
   void run.pump(reader);
   return run.outcome!;
 }
@@ -332,18 +363,30 @@ export function pipeIn<T, I>(
  * ]);
  * ```
  */
+export function pipe<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  source: PipeSource<ItemOf<T, K>>,
+  method: K,
+  options?: WorkerPipeOptions<ItemOf<T, K>>,
+): ReadableStream<MethodResult<T, K>>;
 export function pipe<T, I, O>(
   desync: Desync<T>,
   source: PipeSource<I>,
   process: PipeProcess<T, I, O>,
   options?: PipeOptions,
-): ReadableStream<Awaited<O>> {
-  const { queue, limit, signal } = check("pipe", desync, process, options);
+): ReadableStream<Awaited<O>>;
+export function pipe(
+  desync: unknown,
+  source: unknown,
+  process: unknown,
+  options?: unknown,
+): ReadableStream<unknown> {
+  const checked = check("pipe", desync, process, options, true);
   const reader = openChecked("pipe", source);
-  const run = new PipeRun(queue, process as AnyFunction, limit, true, signal);
+  const run = start(checked, true);
   const output = run.readable();
   void run.pump(reader);
-  return output as ReadableStream<Awaited<O>>;
+  return output;
 }
 
 /**
@@ -398,15 +441,24 @@ export function pipe<T, I, O>(
  * assert.equal(total.sync((t) => t.value), 3); // what was written before is processed
  * ```
  */
+export function sink<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  method: K,
+  options?: WorkerPipeOptions<ItemOf<T, K>>,
+): WritableStream<ItemOf<T, K>>;
 export function sink<T, I>(
   desync: Desync<T>,
   process: PipeProcess<T, I, unknown>,
   options?: PipeOptions,
-): WritableStream<I> {
-  const { queue, limit, signal } = check("sink", desync, process, options);
-  const run = new PipeRun(queue, process as AnyFunction, limit, false, signal);
+): WritableStream<I>;
+export function sink(
+  desync: unknown,
+  process: unknown,
+  options?: unknown,
+): WritableStream<unknown> {
+  const run = start(check("sink", desync, process, options, false), false);
   run.outcome!.catch(ignore); // its failures reach the writer through the stream
-  return run.writable(true) as WritableStream<I>;
+  return run.writable(true);
 }
 
 /**
@@ -442,13 +494,22 @@ export function sink<T, I>(
  * assert.deepEqual(await Array.fromAsync(totals), [1, 3, 6]);
  * ```
  */
+export function transform<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  method: K,
+  options?: WorkerPipeOptions<ItemOf<T, K>>,
+): PipeTransform<ItemOf<T, K>, MethodResult<T, K>>;
 export function transform<T, I, O>(
   desync: Desync<T>,
   process: PipeProcess<T, I, O>,
   options?: PipeOptions,
-): PipeTransform<I, Awaited<O>> {
-  const { queue, limit, signal } = check("transform", desync, process, options);
-  const run = new PipeRun(queue, process as AnyFunction, limit, true, signal);
-  const readable = run.readable() as ReadableStream<Awaited<O>>;
-  return { writable: run.writable(false) as WritableStream<I>, readable };
+): PipeTransform<I, Awaited<O>>;
+export function transform(
+  desync: unknown,
+  process: unknown,
+  options?: unknown,
+): PipeTransform<unknown, unknown> {
+  const run = start(check("transform", desync, process, options, true), true);
+  const readable = run.readable();
+  return { writable: run.writable(false), readable };
 }

@@ -30,6 +30,9 @@ import {
   FAIL,
   FLUSH_AT,
   OK,
+  PIPE_ACK,
+  PIPE_FAIL,
+  PIPE_OUT,
   READY,
   replyEnd,
   REPORT,
@@ -38,6 +41,7 @@ import {
   SYNC,
   TOMBSTONE,
 } from "./protocol.ts";
+import { takeTransfers } from "./transfer.ts";
 
 /** An object hosted by a worker, seen from the main thread. */
 export interface ObjectState {
@@ -54,7 +58,12 @@ export interface ObjectState {
   queued: number;
   /** after() jobs whose promise's value is not yet on its way to the worker. */
   afters?: Set<Job>;
+  /** Told before close() sends its CLOSE: the pipes into this object (worker/pipe.ts). */
+  closeListeners?: Set<() => void>;
 }
+
+/** Takes a pipe's reply (PIPE_ACK, PIPE_OUT or PIPE_FAIL) starting at `batch[i]`. */
+export type PipeReplies = (batch: readonly unknown[], i: number) => void;
 
 /** A scheduled operation that owes its caller an answer. */
 export interface Job {
@@ -98,6 +107,8 @@ export class Connection {
   state: "starting" | "ready" | "dead" = "starting";
   readonly objects: Set<ObjectState> = new Set();
   readonly pending: Map<number, Job> = new Map();
+  /** Open pipes into this worker's objects, by id: they get PIPE_ACK, PIPE_OUT, PIPE_FAIL. */
+  readonly pipes: Map<number, PipeReplies> = new Map();
   readonly dedicated: boolean;
   #hooks: PoolHooks;
   #endpoint: Endpoint;
@@ -105,6 +116,8 @@ export class Connection {
   /** Where each operation of the outbox starts, and who waits on it. */
   #starts: number[] = [];
   #outJobs: (Job | undefined)[] = [];
+  /** The transfer lists of the outbox's operations that have one, by their index in #starts. */
+  #transfers: Map<number, unknown[]> | undefined;
   #flushQueued = false;
   #referenced = true;
   #sync: SyncChannel | undefined;
@@ -149,9 +162,11 @@ export class Connection {
 
   /**
    * Queues an operation: its fixed fields, then `args` (if given) inline
-   * after their count. `job` is the caller waiting on it, if any.
+   * after their count. `job` is the caller waiting on it, if any. What
+   * `transfer` lists, and what transfer() marked among `args`, is
+   * transferred with the message.
    */
-  send(job: Job | undefined, fields: unknown[], args?: unknown[]): void {
+  send(job: Job | undefined, fields: unknown[], args?: unknown[], transfer?: unknown[]): void {
     const outbox = this.#outbox;
     if (job !== undefined) {
       this.pending.set(job.id, job);
@@ -161,6 +176,15 @@ export class Connection {
         this.#referenced = true;
         this.#endpoint.ref();
       }
+    }
+    if (args !== undefined) {
+      const marked = takeTransfers(args);
+      if (marked !== undefined) {
+        transfer = transfer === undefined ? marked : [...transfer, ...marked];
+      }
+    }
+    if (transfer !== undefined && transfer.length > 0) {
+      (this.#transfers ??= new Map()).set(this.#starts.length, transfer);
     }
     this.#starts.push(outbox.length);
     this.#outJobs.push(job);
@@ -239,19 +263,27 @@ export class Connection {
     const batch = this.#outbox;
     const starts = this.#starts;
     const jobs = this.#outJobs;
+    const transfers = this.#transfers;
     this.#outbox = [];
     this.#starts = [];
     this.#outJobs = [];
+    this.#transfers = undefined;
     for (const job of jobs) if (job !== undefined) job.op = -1;
     try {
-      this.#endpoint.post(batch);
+      if (transfers === undefined) this.#endpoint.post(batch);
+      else this.#endpoint.post(batch, [...new Set([...transfers.values()].flat())]);
     } catch {
-      this.#postOneByOne(batch, starts, jobs);
+      this.#postOneByOne(batch, starts, jobs, transfers);
     }
   }
 
   /** Some operation could not be cloned: send the others, fail that one where it was made. */
-  #postOneByOne(batch: unknown[], starts: number[], jobs: (Job | undefined)[]): void {
+  #postOneByOne(
+    batch: unknown[],
+    starts: number[],
+    jobs: (Job | undefined)[],
+    transfers: Map<number, unknown[]> | undefined,
+  ): void {
     for (let k = 0; k < starts.length; k++) {
       const start = starts[k];
       const op = batch.slice(start, requestEnd(batch, start));
@@ -262,7 +294,9 @@ export class Connection {
         continue;
       }
       try {
-        this.#endpoint.post(op);
+        const transfer = transfers?.get(k);
+        if (transfer === undefined) this.#endpoint.post(op);
+        else this.#endpoint.post(op, transfer);
       } catch (error) {
         const job = jobs[k];
         const failure = new TypeError(
@@ -311,6 +345,11 @@ export class Connection {
           break;
         case REPORT:
           this.#hooks.report(deserializeError(batch[i + 1]));
+          break;
+        case PIPE_ACK:
+        case PIPE_OUT:
+        case PIPE_FAIL:
+          this.pipes.get(batch[i + 1] as number)?.(batch, i);
           break;
         case CLOSING:
           this.#died(new Error("user code ended the worker"), batch[i + 1] as number | undefined);
@@ -398,6 +437,7 @@ export class Connection {
     this.#outbox = [];
     this.#starts = [];
     this.#outJobs = [];
+    this.#transfers = undefined;
     for (const object of this.objects) {
       if (crash !== undefined) {
         object.status = "crashed";
@@ -407,6 +447,7 @@ export class Connection {
       }
     }
     this.objects.clear();
+    this.pipes.clear();
     const jobs = [...this.pending.values()];
     this.pending.clear();
     for (const job of jobs) {
