@@ -118,6 +118,12 @@ export class Connection {
   #outJobs: (Job | undefined)[] = [];
   /** The transfer lists of the outbox's operations that have one, by their index in #starts. */
   #transfers: Map<number, unknown[]> | undefined;
+  /**
+   * Pipes holding a partial batch of items (worker/pipe.ts): each sends it
+   * before any other operation is queued, so that a pipe's items keep their
+   * place among the jobs scheduled after them.
+   */
+  #held: Set<() => void> | undefined;
   #flushQueued = false;
   #referenced = true;
   #sync: SyncChannel | undefined;
@@ -167,6 +173,12 @@ export class Connection {
    * transferred with the message.
    */
   send(job: Job | undefined, fields: unknown[], args?: unknown[], transfer?: unknown[]): void {
+    const held = this.#held;
+    if (held !== undefined && held.size > 0) {
+      const pipes = [...held];
+      held.clear();
+      for (const sendItems of pipes) sendItems();
+    }
     const outbox = this.#outbox;
     if (job !== undefined) {
       this.pending.set(job.id, job);
@@ -202,6 +214,16 @@ export class Connection {
         this.#flush();
       });
     }
+  }
+
+  /** A pipe holds a partial batch: `sendItems` is called before the next operation is queued. */
+  hold(sendItems: () => void): void {
+    (this.#held ??= new Set()).add(sendItems);
+  }
+
+  /** The pipe is sending (or dropping) its partial batch itself. */
+  release(sendItems: () => void): void {
+    this.#held?.delete(sendItems);
   }
 
   /** The caller gave up on `job` (its signal aborted). */
@@ -438,6 +460,7 @@ export class Connection {
     this.#starts = [];
     this.#outJobs = [];
     this.#transfers = undefined;
+    this.#held = undefined;
     for (const object of this.objects) {
       if (crash !== undefined) {
         object.status = "crashed";

@@ -23,6 +23,7 @@ import type { Method, MethodArgs, MethodResult } from "./types.ts";
 import { TOKEN, WorkerFuture } from "./future.ts";
 import { type PipePlan, REMOTE_PIPE } from "../_engine/remote_pipe.ts";
 import { planRemotePipe } from "./pipe.ts";
+import { takeTransfer } from "./transfer.ts";
 
 /** What an object needs from its pool. @internal */
 export interface PoolLink {
@@ -355,7 +356,7 @@ export class WorkerDesync<T> {
         (value) => {
           afters.delete(job);
           if (!job.settled && conn.state !== "dead") {
-            conn.send(undefined, [SETTLE, job.id, 1, value]);
+            conn.send(undefined, [SETTLE, job.id, 1, value], undefined, takeTransfer(value));
           }
         },
         (reason) => {

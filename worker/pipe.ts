@@ -11,8 +11,8 @@
 //   engine, so nothing waits on a dead worker.
 // - Items leave in the order offered, at most `batch` per operation, through
 //   the connection's outbox: they interleave with the object's other jobs in
-//   the order scheduled. A partial batch goes out at the end of the tick (or
-//   before a close()). The engine frees room a batch at a time (PipePlan's
+//   the order scheduled: a partial batch goes out at the end of the tick, or
+//   before any other operation is queued on the connection (Connection.hold). The engine frees room a batch at a time (PipePlan's
 //   `chunk`), so that a reader taking one result at a time does not turn
 //   into one message per item.
 // - Replies come in item order; the engine's count of items in flight only
@@ -193,7 +193,7 @@ class RemotePipe {
       const list = this.#transfer(item);
       if (list.length > 0) (this.#transfers ??= []).push(...list);
     }
-    this.#items.push(item);
+    if (this.#items.push(item) === 1) this.#state.conn.hold(this.#sendItems);
     if (this.#items.length >= this.#batch) this.#flush();
     else if (!this.#flushQueued) {
       this.#flushQueued = true;
@@ -218,9 +218,12 @@ class RemotePipe {
     this.#end(false, undefined);
   }
 
+  readonly #sendItems = (): void => this.#flush();
+
   #flush(): void {
     const items = this.#items;
     if (items.length === 0 || this.#ended) return;
+    this.#state.conn.release(this.#sendItems);
     const transfers = this.#transfers;
     this.#items = [];
     this.#transfers = undefined;
@@ -231,6 +234,7 @@ class RemotePipe {
   #end(stop: boolean, reason: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#state.conn.release(this.#sendItems);
     this.#items = [];
     this.#transfers = undefined;
     const conn = this.#state.conn;
