@@ -21,7 +21,13 @@
  *   `SharedArrayBuffer`, gets `WouldBlockError` ({@linkcode DeadlockError}
  *   where blocking could never end).
  *
- * Not yet: pipes into worker objects, and co-locating objects on one worker.
+ * - Pipes: the functions of `@desync/desync/pipe` take a `WorkerDesync` and
+ *   a method name, `pipeIn(counter, source, "add")`: items travel batched,
+ *   with a back-pressure window sized for a thread hop.
+ * - {@linkcode transfer}`(value, [buffer])` moves buffers instead of copying
+ *   them, as an argument or as a hosted method's result.
+ *
+ * Not yet: co-locating objects on one worker.
  *
  * @example A counter in a worker
  * ```ts

@@ -213,10 +213,6 @@ const ignore = () => {};
 
 type Checked = Omit<PipePlan, "attach"> & { attach?: PipePlan["attach"] };
 
-/** The first parameter of method `K` of `T`: the item type of a pipe into it. */
-type ItemOf<T, K extends keyof T> = MethodArgs<T, K> extends [] ? undefined
-  : MethodArgs<T, K>[0];
-
 function check(
   method: string,
   desync: unknown,
@@ -299,17 +295,56 @@ function openChecked(method: string, source: unknown) {
  * assert.deepEqual(seen.sync((set) => [...set.value]), ["Test", "Another value"]);
  * ```
  */
-export function pipeIn<T, K extends Method<T>>(
-  target: WorkerDesync<T>,
-  source: PipeSource<ItemOf<T, K>>,
-  method: K,
-  options?: WorkerPipeOptions<ItemOf<T, K>>,
-): Promise<void>;
 export function pipeIn<T, I>(
   desync: Desync<T>,
   source: PipeSource<I>,
   process: PipeProcess<T, I, unknown>,
   options?: PipeOptions,
+): Promise<void>;
+/**
+ * Feeds every item of `source` to a worker object: each item becomes one
+ * call `method(item)` of the instance, in its worker, in the source's order,
+ * interleaved in FIFO order with the object's other jobs. Items travel in
+ * batches (`options.batch`, default 64), at most `options.backpressure`
+ * (default 256) ahead of the worker; the method may read `jobSignal()` to
+ * learn that the pipe stopped. The endings are those of the local form (see
+ * the module docs), across the thread; a dying worker ends the pipe with a
+ * `WorkerCrashedError`.
+ *
+ * @typeParam T The hosted instance's type.
+ * @typeParam K The method's name.
+ * @param target The worker object.
+ * @param source A `ReadableStream`, `AsyncIterable` or `Iterable` of the method's first argument.
+ * @param method The method called with each item.
+ * @param options See {@linkcode WorkerPipeOptions}.
+ * @returns A promise that resolves once every item has run in the worker.
+ * @throws {TypeError} If an argument has the wrong type, `method` is not a
+ * method of the class, or the stream is locked.
+ * @throws {RangeError} If `options.backpressure` or `options.batch` is not a
+ * positive integer or `Infinity`.
+ * @throws {ClosedError} If the object is closed.
+ * @throws {WorkerCrashedError} If the object's worker died.
+ *
+ * @example Summing a stream in a worker
+ * ```ts
+ * import { pipeIn } from "@desync/desync/pipe";
+ * import { WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/pipe.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/pipe.worker.ts", import.meta.url),
+ * );
+ * const total = pool.create("Total");
+ * await pipeIn(total, [1, 2, 3], "add");
+ * assert.equal(await total.futureSync("get"), 6);
+ * ```
+ */
+export function pipeIn<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  source: PipeSource<MethodArgs<T, K>[0]>,
+  method: K,
+  options?: WorkerPipeOptions<MethodArgs<T, K>[0]>,
 ): Promise<void>;
 export function pipeIn(
   desync: unknown,
@@ -363,18 +398,51 @@ export function pipeIn(
  * ]);
  * ```
  */
-export function pipe<T, K extends Method<T>>(
-  target: WorkerDesync<T>,
-  source: PipeSource<ItemOf<T, K>>,
-  method: K,
-  options?: WorkerPipeOptions<ItemOf<T, K>>,
-): ReadableStream<MethodResult<T, K>>;
 export function pipe<T, I, O>(
   desync: Desync<T>,
   source: PipeSource<I>,
   process: PipeProcess<T, I, O>,
   options?: PipeOptions,
 ): ReadableStream<Awaited<O>>;
+/**
+ * Like the worker form of {@linkcode pipeIn}, and each call's (awaited)
+ * result becomes one item of the returned stream, in order. Results come
+ * back batched; unread results count against `options.backpressure`.
+ *
+ * @typeParam T The hosted instance's type.
+ * @typeParam K The method's name.
+ * @param target The worker object.
+ * @param source A `ReadableStream`, `AsyncIterable` or `Iterable` of the method's first argument.
+ * @param method The method called with each item; its result is the output item.
+ * @param options See {@linkcode WorkerPipeOptions}.
+ * @returns The stream of results.
+ * @throws {TypeError} If an argument has the wrong type, `method` is not a
+ * method of the class, or the stream is locked.
+ * @throws {RangeError} If `options.backpressure` or `options.batch` is not a
+ * positive integer or `Infinity`.
+ * @throws {ClosedError} If the object is closed.
+ * @throws {WorkerCrashedError} If the object's worker died.
+ *
+ * @example Running totals computed in a worker
+ * ```ts
+ * import { pipe } from "@desync/desync/pipe";
+ * import { WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/pipe.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/pipe.worker.ts", import.meta.url),
+ * );
+ * const total = pool.create("Total");
+ * assert.deepEqual(await Array.fromAsync(pipe(total, [1, 2, 3], "addAndGet")), [1, 3, 6]);
+ * ```
+ */
+export function pipe<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  source: PipeSource<MethodArgs<T, K>[0]>,
+  method: K,
+  options?: WorkerPipeOptions<MethodArgs<T, K>[0]>,
+): ReadableStream<MethodResult<T, K>>;
 export function pipe(
   desync: unknown,
   source: unknown,
@@ -441,16 +509,49 @@ export function pipe(
  * assert.equal(total.sync((t) => t.value), 3); // what was written before is processed
  * ```
  */
-export function sink<T, K extends Method<T>>(
-  target: WorkerDesync<T>,
-  method: K,
-  options?: WorkerPipeOptions<ItemOf<T, K>>,
-): WritableStream<ItemOf<T, K>>;
 export function sink<T, I>(
   desync: Desync<T>,
   process: PipeProcess<T, I, unknown>,
   options?: PipeOptions,
 ): WritableStream<I>;
+/**
+ * A `WritableStream` whose chunks each become one call `method(chunk)` of a
+ * worker object, in order: `readable.pipeTo(sink(object, "add"))`. Batching,
+ * back-pressure and endings as for the worker form of {@linkcode pipeIn};
+ * aborting the stream is a soft ending, as for the local form.
+ *
+ * @typeParam T The hosted instance's type.
+ * @typeParam K The method's name.
+ * @param target The worker object.
+ * @param method The method called with each chunk.
+ * @param options See {@linkcode WorkerPipeOptions}.
+ * @returns The writable stream.
+ * @throws {TypeError} If an argument has the wrong type or `method` is not a method of the class.
+ * @throws {RangeError} If `options.backpressure` or `options.batch` is not a
+ * positive integer or `Infinity`.
+ * @throws {ClosedError} If the object is closed.
+ * @throws {WorkerCrashedError} If the object's worker died.
+ *
+ * @example Writing a stream into a worker object
+ * ```ts
+ * import { sink } from "@desync/desync/pipe";
+ * import { WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/pipe.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/pipe.worker.ts", import.meta.url),
+ * );
+ * const total = pool.create("Total");
+ * await ReadableStream.from([1, 2, 3]).pipeTo(sink(total, "add"));
+ * assert.equal(await total.futureSync("get"), 6);
+ * ```
+ */
+export function sink<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  method: K,
+  options?: WorkerPipeOptions<MethodArgs<T, K>[0]>,
+): WritableStream<MethodArgs<T, K>[0]>;
 export function sink(
   desync: unknown,
   process: unknown,
@@ -494,16 +595,49 @@ export function sink(
  * assert.deepEqual(await Array.fromAsync(totals), [1, 3, 6]);
  * ```
  */
-export function transform<T, K extends Method<T>>(
-  target: WorkerDesync<T>,
-  method: K,
-  options?: WorkerPipeOptions<ItemOf<T, K>>,
-): PipeTransform<ItemOf<T, K>, MethodResult<T, K>>;
 export function transform<T, I, O>(
   desync: Desync<T>,
   process: PipeProcess<T, I, O>,
   options?: PipeOptions,
 ): PipeTransform<I, Awaited<O>>;
+/**
+ * A `{ writable, readable }` pair for `readable.pipeThrough(...)` through a
+ * worker object: each chunk written becomes one call `method(chunk)` in its
+ * worker, and its result comes out of `readable`, in order. Batching,
+ * back-pressure and endings as for the worker form of {@linkcode pipe}.
+ *
+ * @typeParam T The hosted instance's type.
+ * @typeParam K The method's name.
+ * @param target The worker object.
+ * @param method The method called with each chunk; its result is the output chunk.
+ * @param options See {@linkcode WorkerPipeOptions}.
+ * @returns The writable and readable sides.
+ * @throws {TypeError} If an argument has the wrong type or `method` is not a method of the class.
+ * @throws {RangeError} If `options.backpressure` or `options.batch` is not a
+ * positive integer or `Infinity`.
+ * @throws {ClosedError} If the object is closed.
+ * @throws {WorkerCrashedError} If the object's worker died.
+ *
+ * @example Running totals through a worker
+ * ```ts
+ * import { transform } from "@desync/desync/pipe";
+ * import { WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/pipe.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/pipe.worker.ts", import.meta.url),
+ * );
+ * const total = pool.create("Total");
+ * const totals = ReadableStream.from([1, 2, 3]).pipeThrough(transform(total, "addAndGet"));
+ * assert.deepEqual(await Array.fromAsync(totals), [1, 3, 6]);
+ * ```
+ */
+export function transform<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  method: K,
+  options?: WorkerPipeOptions<MethodArgs<T, K>[0]>,
+): PipeTransform<MethodArgs<T, K>[0], MethodResult<T, K>>;
 export function transform(
   desync: unknown,
   process: unknown,

@@ -144,7 +144,7 @@ Deno.test("worker: closing the object ends the pipe with ClosedError after the t
     const ended = assert.rejects(piped, ClosedError);
     await total.futureSync("get"); // the pipe has started
     await total.close();
-    await ended;
+    await withTimeout(ended, LONG, "the pipe to end");
     assert.ok(state.cancelled, "the source was cancelled");
     assert.ok(state.pulled >= 100, `${state.pulled} pulled`);
     if (finished !== undefined) assert.equal(Atomics.load(finished, 0), state.pulled);
