@@ -76,6 +76,7 @@ export {
   type PipeTransform,
   sink,
   transform,
+  type WorkerPipeOptions,
 } from "./pipe.ts";
 export {
   ClosedError,
@@ -131,6 +132,7 @@ export {
   type MethodResult,
   RemoteError,
   serve,
+  transfer,
   type Uncloneable,
   type WorkerApi,
   WorkerCrashedError,

@@ -50,7 +50,10 @@ import {
 
 /** The layering, top to bottom: each area and the areas below it that it may import. */
 const AREAS_BELOW: Policy["areasBelow"] = {
-  pipe: ["desync", "scheduler"],
+  // pipe/ names worker/ types in the signatures of its worker forms (type-only
+  // imports: the runtime dispatch goes through _engine/remote_pipe.ts, so a
+  // local pipe's bundle holds no worker code).
+  pipe: ["desync", "scheduler", "worker"],
   desync: ["scheduler"],
   scheduler: [],
   // The planned areas (review R7): the primitives share the engine only; the
@@ -108,6 +111,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "PipeTransform",
     "sink",
     "transform",
+    "WorkerPipeOptions",
     "ClosedError",
     "DesyncError",
     "ReentrancyError",
@@ -158,6 +162,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "MethodResult",
     "RemoteError",
     "serve",
+    "transfer",
     "WorkerApi",
     "WorkerCrashedError",
     "WorkerDesync",
@@ -196,6 +201,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "PipeTransform",
     "sink",
     "transform",
+    "WorkerPipeOptions",
   ],
   "./primitives": [
     "ClosedError",
@@ -249,6 +255,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "MethodResult",
     "RemoteError",
     "serve",
+    "transfer",
     "WorkerApi",
     "WorkerCrashedError",
     "WorkerDesync",
