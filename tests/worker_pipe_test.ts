@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { ClosedError } from "../mod.ts";
 import { pipe, pipeIn, sink, transform } from "../pipe.ts";
 import { RemoteError, transfer, WorkerCrashedError, type WorkerPool } from "../worker.ts";
-import { collect, delay, streamFrom, withTimeout } from "./_helpers.ts";
+import { collect, delay, streamFrom, waitFor, withTimeout } from "./_helpers.ts";
 import { withEntry } from "./_worker_helpers.ts";
 import type { Api } from "./fixtures/pipe.worker.ts";
 
@@ -184,17 +184,17 @@ Deno.test("worker: pipe back-pressure never exceeds its bound", async (t) => {
       const { state, source } = numbers(2_000);
       const reader = pipe(total, source, "addAndGet", { backpressure: 32, batch: 8 }).getReader();
       let read = 0;
-      let most = 0;
       for (;;) {
         const { done } = await reader.read();
         if (done) break;
         read++;
-        most = Math.max(most, state.pulled - read);
         assert.ok(state.pulled - read <= 32, `${state.pulled} pulled, ${read} read`);
-        if (read % 500 === 0) await delay(20); // time to run ahead, if it could
+        // Paused, the pipe runs ahead to within a batch (room is freed a batch at a time) of its bound.
+        if (read % 500 === 0 && read < 1_900) {
+          await waitFor(() => state.pulled - read > 32 - 8, "a full window");
+        }
       }
       assert.equal(read, 2_000);
-      assert.ok(most >= 16, `the window was used (${most})`);
     });
   });
   await t.step("pipeIn: pulled minus finished in the worker", async () => {
@@ -208,7 +208,6 @@ Deno.test("worker: pipe back-pressure never exceeds its bound", async (t) => {
       await pipeIn(total, source, "add", { backpressure: 16, batch: 4 });
       assert.equal(Atomics.load(finished, 0), 20_000);
       assert.ok(most <= 16, `${most} ahead of the worker`);
-      assert.ok(most >= 8, `the window was used (${most})`);
     });
   });
 });
@@ -273,6 +272,26 @@ Deno.test("worker: transfer moves buffers both ways, in pipes and in calls", asy
     const piped = await collect(pipe(bytes, [3, 5], "make"));
     assert.deepEqual(piped.map((b) => b.byteLength), [3, 5]);
     assert.equal(await bytes.futureSync("made"), 0);
+  });
+});
+
+Deno.test("worker: when a batch cannot be cloned, each operation is sent with its own transfers", async () => {
+  await withPipes(async (pool) => {
+    const bytes = pool.create("Bytes");
+    await bytes.ready;
+    const moved = new Uint8Array([1, 2]).buffer;
+    const first = bytes.futureSync("sum", transfer(moved, [moved]));
+    const bad = assert.rejects(
+      bytes.futureSync("sum", (() => {}) as unknown as ArrayBuffer), // cannot be cloned
+      /cannot be sent to the worker/,
+    );
+    const piped = collect(
+      pipe(bytes, [new Uint8Array([7]).buffer], "sum", { transfer: (b) => [b] }),
+    );
+    assert.equal(await first, 3);
+    assert.equal(moved.byteLength, 0, "transferred in the one-by-one resend");
+    await bad;
+    assert.deepEqual(await piped, [7]);
   });
 });
 

@@ -41,7 +41,7 @@ import {
   SYNC,
   TOMBSTONE,
 } from "./protocol.ts";
-import { takeTransfers } from "./transfer.ts";
+import { splitAtTransfers, takeTransfers } from "./transfer.ts";
 
 /** An object hosted by a worker, seen from the main thread. */
 export interface ObjectState {
@@ -291,11 +291,24 @@ export class Connection {
     this.#outJobs = [];
     this.#transfers = undefined;
     for (const job of jobs) if (job !== undefined) job.op = -1;
+    if (transfers === undefined) return this.#post(batch, starts, jobs, 0, starts.length);
+    splitAtTransfers(
+      starts.length,
+      transfers,
+      (from, to) => this.#post(batch, starts, jobs, from, to),
+      (k) => this.#postOneByOne(batch, starts, jobs, transfers, k, k + 1),
+    );
+  }
+
+  /** Posts operations `from` to `to` (exclusive) of the batch, which transfer nothing, in one message. */
+  #post(batch: unknown[], starts: number[], jobs: (Job | undefined)[], from: number, to: number) {
+    const whole = from === 0 && to === starts.length;
     try {
-      if (transfers === undefined) this.#endpoint.post(batch);
-      else this.#endpoint.post(batch, [...new Set([...transfers.values()].flat())]);
+      this.#endpoint.post(
+        whole ? batch : batch.slice(starts[from], to < starts.length ? starts[to] : batch.length),
+      );
     } catch {
-      this.#postOneByOne(batch, starts, jobs, transfers);
+      this.#postOneByOne(batch, starts, jobs, undefined, from, to);
     }
   }
 
@@ -305,8 +318,10 @@ export class Connection {
     starts: number[],
     jobs: (Job | undefined)[],
     transfers: Map<number, unknown[]> | undefined,
+    from: number,
+    to: number,
   ): void {
-    for (let k = 0; k < starts.length; k++) {
+    for (let k = from; k < to; k++) {
       const start = starts[k];
       const op = batch.slice(start, requestEnd(batch, start));
       const failed = jobs[k]?.object.failed;

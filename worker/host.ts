@@ -43,7 +43,7 @@ import {
 } from "./protocol.ts";
 import type { HostedClass } from "./types.ts";
 import { HostPipes, isThenable } from "./host_pipe.ts";
-import { takeTransfer } from "./transfer.ts";
+import { splitAtTransfers, takeTransfer } from "./transfer.ts";
 
 interface Hosted {
   desync: Desync<object | undefined>;
@@ -472,26 +472,50 @@ export class Host {
     this.#starts = [];
     this.#transfers = undefined;
     this.#doneAt = -1;
+    if (transfers === undefined) return this.#post(batch, starts, 0, starts.length);
+    // A reply that transfers goes alone (see splitAtTransfers).
+    splitAtTransfers(
+      starts.length,
+      transfers,
+      (from, to) => this.#post(batch, starts, from, to),
+      (k) => this.#postEach(batch, starts, k, k + 1, transfers),
+    );
+  }
+
+  /** Posts replies `from` to `to` (exclusive), which transfer nothing, in one message. */
+  #post(batch: unknown[], starts: number[], from: number, to: number): void {
+    const whole = from === 0 && to === starts.length;
     try {
-      if (transfers === undefined) this.#channel.post(batch);
-      else this.#channel.post(batch, [...new Set([...transfers.values()].flat())]);
+      this.#channel.post(
+        whole ? batch : batch.slice(starts[from], to < starts.length ? starts[to] : batch.length),
+      );
     } catch {
-      // A result that cannot be cloned (a function in it): fail that job alone.
-      for (const [k, start] of starts.entries()) {
-        const op = batch.slice(start, replyEnd(batch, start));
-        try {
-          const transfer = transfers?.get(k);
-          if (transfer === undefined) this.#channel.post(op);
-          else this.#channel.post(op, transfer);
-        } catch (error) {
-          this.#channel.post([
-            FAIL,
-            op[1],
-            serializeError(
-              new TypeError(`the result cannot be sent to the caller's thread`, { cause: error }),
-            ),
-          ]);
-        }
+      this.#postEach(batch, starts, from, to, undefined);
+    }
+  }
+
+  /** A result that cannot be cloned (a function in it): fail that job alone. */
+  #postEach(
+    batch: unknown[],
+    starts: number[],
+    from: number,
+    to: number,
+    transfers: Map<number, unknown[]> | undefined,
+  ): void {
+    for (let k = from; k < to; k++) {
+      const op = batch.slice(starts[k], replyEnd(batch, starts[k]));
+      try {
+        const transfer = transfers?.get(k);
+        if (transfer === undefined) this.#channel.post(op);
+        else this.#channel.post(op, transfer);
+      } catch (error) {
+        this.#channel.post([
+          FAIL,
+          op[1],
+          serializeError(
+            new TypeError(`the result cannot be sent to the caller's thread`, { cause: error }),
+          ),
+        ]);
       }
     }
   }

@@ -84,3 +84,28 @@ export function takeTransfers(values: readonly unknown[]): unknown[] | undefined
   }
   return all;
 }
+
+/**
+ * Walks a batch of `count` operations in order, splitting it at those that
+ * transfer something: `run(from, to)` for each run of operations that
+ * transfer nothing (posted together), `alone(k)` for each that does (posted
+ * on its own). A postMessage that fails may have detached its transfer list
+ * already (Deno does), so an operation that transfers must not share its
+ * message with one that may fail to clone: a resend would find its buffers
+ * gone. @internal
+ */
+export function splitAtTransfers(
+  count: number,
+  transfers: Map<number, unknown[]>,
+  run: (from: number, to: number) => void,
+  alone: (k: number) => void,
+): void {
+  let from = 0;
+  for (let k = 0; k < count; k++) {
+    if (!transfers.has(k)) continue;
+    if (from < k) run(from, k);
+    alone(k);
+    from = k + 1;
+  }
+  if (from < count) run(from, count);
+}
