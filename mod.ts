@@ -76,6 +76,7 @@ export {
   type PipeTransform,
   sink,
   transform,
+  type WorkerPipeOptions,
 } from "./pipe.ts";
 export {
   ClosedError,
@@ -135,6 +136,7 @@ export {
   type Sent,
   serve,
   SyncTimeoutError,
+  transfer,
   type Uncloneable,
   type WorkerApi,
   WorkerCrashedError,

@@ -42,6 +42,22 @@
  * Pipe jobs are background work: they respect the scheduler's concurrency
  * budget, and in manual mode they run when the scheduler is stepped.
  *
+ * **Into worker objects.** The same functions take a
+ * {@linkcode WorkerDesync} (from `@desync/desync/worker`) and a method name in
+ * place of `process`: `pipeIn(counter, source, "add")`, `pipe(...)`,
+ * `sink(counter, "add")`, `transform(...)`. Each item becomes one call
+ * `method(item)` in the object's worker (typed: the item is the method's
+ * first parameter, the result its awaited return). The source is read on
+ * this thread; items travel in batches (`batch`, default 64), each batch run
+ * as one job of the object, and results come back batched, in order. The
+ * window is wider than a local pipe's (`backpressure`, default 256: a
+ * thread hop's round trip would cap a window of 5 near 250 k items/s);
+ * `transfer` moves `ArrayBuffer`s instead of copying them. The endings above
+ * hold across the thread: a failing method skips the items not started in
+ * the worker too, a stop aborts the running call's `jobSignal()`, and a
+ * dying worker ends the pipe with a `WorkerCrashedError`. See
+ * {@linkcode WorkerPipeOptions}.
+ *
  * @example An order book fed by a stream of orders
  * ```ts
  * import { Desync } from "@desync/desync";
@@ -75,6 +91,23 @@
  * assert.deepEqual(await Array.fromAsync(fills), [0, 0, 3]);
  * ```
  *
+ * @example Summing a stream in a worker
+ * ```ts
+ * import { pipe, pipeIn } from "@desync/desync/pipe";
+ * import { WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "./tests/fixtures/pipe.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("./tests/fixtures/pipe.worker.ts", import.meta.url),
+ * );
+ * const total = pool.create("Total");
+ * await pipeIn(total, ReadableStream.from([1, 2, 3]), "add", { backpressure: 1024 });
+ * assert.equal(await total.futureSync("get"), 6);
+ * const totals = pipe(total, [10, 20], "addAndGet");
+ * assert.deepEqual(await Array.fromAsync(totals), [16, 36]);
+ * ```
+ *
  * @module
  */
 
@@ -88,3 +121,4 @@ export {
   sink,
   transform,
 } from "./pipe/pipe.ts";
+export type { WorkerPipeOptions } from "./pipe/worker_options.ts";

@@ -26,8 +26,11 @@
  *   same worker arrives as that object's own local `Desync`.
  * - `createWith({ maxQueued })` bounds an object's unanswered jobs; past it,
  *   scheduling throws {@linkcode QueueFullError}.
- *
- * Not yet: pipes into worker objects.
+ * - Pipes: the functions of `@desync/desync/pipe` take a `WorkerDesync` and
+ *   a method name, `pipeIn(counter, source, "add")`: items travel batched,
+ *   with a back-pressure window sized for a thread hop.
+ * - {@linkcode transfer}`(value, [buffer])` moves buffers instead of copying
+ *   them, as an argument or as a hosted method's result.
  *
  * @example A counter in a worker
  * ```ts
@@ -62,6 +65,7 @@ export type { CreateOptions, WorkerPoolOptions } from "./worker/options.ts";
 export { WorkerPool } from "./worker/pool.ts";
 export { jobSignal } from "./worker/host.ts";
 export { serve } from "./worker/serve.ts";
+export { transfer } from "./worker/transfer.ts";
 export type {
   ClassName,
   ConstructorArgs,

@@ -28,6 +28,14 @@ export interface WorkerRun {
   burstKps: Spread;
   /** 1,000 objects × 100 desync("add"), then a futureSync each: thousands of jobs per second. */
   manyKps: Spread;
+  /** Items per pipe run (fewer in smoke runs). */
+  pipeItems: number;
+  /** A bare worker counting numbers posted in batches of 64: millions of items per second. */
+  oneWayMps: Spread;
+  /** pipeIn(object, numbers, "add"): millions of items per second. */
+  pipeInMps: Spread;
+  /** pipe(object, numbers, "addAndGet"), every result read: millions of items per second. */
+  pipeMps: Spread;
 }
 
 /** The worker runs of a report, and the runtimes that did not run (why). */
@@ -46,11 +54,14 @@ const BURST = 500;
 const BURST_BUN = 800;
 /** 1,000 objects × 100 jobs, k jobs/s, at least. */
 const MANY = 1000;
+/** A cross-thread pipe, M items/s, at least. */
+const PIPE = 1;
 
 const burstTarget = (run: WorkerRun) => run.runtime.startsWith("Bun") ? BURST_BUN : BURST;
 const kNumber = (kps: number) => Math.round(kps).toLocaleString("en-US");
 const k = (kps: number) => `${kNumber(kps)} k jobs/s`;
 const usText = (x: number) => `${x.toFixed(1)} µs`;
+const m = (mps: number) => `${mps.toFixed(2)} M items/s`;
 
 /** The issue's targets, per runtime, from the run's figures. */
 export function workerTargets(results: WorkerResults): TargetRow[] {
@@ -78,6 +89,16 @@ export function workerTargets(results: WorkerResults): TargetRow[] {
       target: `${run.runtime}: ${kNumber(run.objects)} objects × 100 jobs ≥ ${k(MANY)}`,
       measured: k(run.manyKps.median),
       met: run.manyKps.median >= MANY,
+    },
+    {
+      target: `${run.runtime}: pipeIn across the thread ≥ ${m(PIPE)}`,
+      measured: m(run.pipeInMps.median),
+      met: run.pipeInMps.median >= PIPE,
+    },
+    {
+      target: `${run.runtime}: pipe across the thread, every result read, ≥ ${m(PIPE)}`,
+      measured: m(run.pipeMps.median),
+      met: run.pipeMps.median >= PIPE,
     },
   ]);
 }
@@ -120,6 +141,12 @@ export function workerMarkdown(results: WorkerResults): string[] {
         `${kNumber(first.objects)} objects × 100 jobs, k jobs/s`,
         (r) => cell(r.manyKps, kNumber, ""),
       ),
+      row(
+        `raw one-way, batches of 64 (${kNumber(first.pipeItems)} numbers), M items/s`,
+        (r) => cell(r.oneWayMps, ratio, ""),
+      ),
+      row("pipeIn into one object, M items/s", (r) => cell(r.pipeInMps, ratio, "")),
+      row("pipe, every result read, M items/s", (r) => cell(r.pipeMps, ratio, "")),
       "",
       "### Targets (from the worker objects issue)",
       "",
@@ -140,7 +167,8 @@ export function workerMarkdown(results: WorkerResults): string[] {
 export function workerPanel(results: WorkerResults): Panel {
   return {
     heading: "Worker objects (pool of 2): each figure ÷ its target, as a cost",
-    subtitle: "futureSync ÷ raw round trip ÷ 1.3; sync µs ÷ 40; target ÷ jobs/s for the bursts; " +
+    subtitle:
+      "futureSync ÷ raw round trip ÷ 1.3; sync µs ÷ 40; target ÷ throughput for the bursts and pipes; " +
       "under 1× meets the target; log scale",
     span: [0.3, 3],
     charts: results.runs.map((run) => ({
@@ -169,6 +197,18 @@ export function workerPanel(results: WorkerResults): Panel {
           library: "desync",
           ratio: MANY / run.manyKps.median,
           text: k(run.manyKps.median),
+        },
+        {
+          label: "pipeIn",
+          library: "desync",
+          ratio: PIPE / run.pipeInMps.median,
+          text: m(run.pipeInMps.median),
+        },
+        {
+          label: "pipe, results read",
+          library: "desync",
+          ratio: PIPE / run.pipeMps.median,
+          text: m(run.pipeMps.median),
         },
       ].filter((bar) => Number.isFinite(bar.ratio) && bar.ratio > 0),
     })),

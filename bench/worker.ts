@@ -21,11 +21,18 @@
 //   sync         1,000 blocking sync("get") calls
 //   burst        100,000 desync("add") on one object, then one futureSync
 //   many         1,000 objects x 100 desync("add"), then a futureSync each
+//   raw one-way  1,000,000 numbers posted to a bare worker in messages of 64,
+//                then one reply: the floor a pipe cannot beat
+//   pipeIn       pipeIn(object, 1,000,000 numbers, "add") (target: >= 1 M/s)
+//   pipe         pipe(object, 1,000,000 numbers, "addAndGet"), every result read
+//   (--pipe-batch=N sets the pipes' `batch`, default the library's: 64;
+//   --pipe-items=N the item count)
 // Pool of 2 workers; the workers are started and warm before measuring.
 // `--smoke`: 2 rounds of tenth-size cases (it checks that the cases run, it
 // measures nothing).
 
 import { WorkerPool } from "../worker.ts";
+import { pipe, pipeIn } from "../pipe.ts";
 import type { Api } from "../tests/fixtures/counter.worker.ts";
 import { args, env, fmt, median, option, runtime, scriptWorker } from "./_worker_shared.ts";
 import { spread } from "./_stats.ts";
@@ -40,6 +47,9 @@ const BURST = 100_000 / SCALE;
 const OBJECTS = 1000 / SCALE;
 const JOBS = 100;
 
+const PIPE_ITEMS = Number(option("pipe-items") ?? 1_000_000 / SCALE);
+const PIPE_BATCH = option("pipe-batch") === undefined ? undefined : Number(option("pipe-batch"));
+const pipeOptions = PIPE_BATCH === undefined ? {} : { batch: PIPE_BATCH };
 let entry: URL;
 try {
   entry = new URL(
@@ -60,14 +70,51 @@ function echoWorker() {
   };
 }
 
+/** A bare worker that counts the numbers posted to it, and answers an empty message. */
+function countingWorker() {
+  let resolve: (value: unknown) => void = () => {};
+  const worker = scriptWorker(
+    "let n = 0; onMessage((m) => { n += m.length; if (m.length === 0) reply(n); });",
+    (m) => resolve(m),
+  );
+  return {
+    /** Posts `count` numbers in messages of 64, then waits for the worker to have them all. */
+    oneWay: (count: number) =>
+      new Promise((r) => {
+        resolve = r;
+        for (let i = 0; i < count; i += 64) {
+          const batch = [];
+          for (let k = i; k < i + 64 && k < count; k++) batch.push(k);
+          worker.post(batch);
+        }
+        worker.post([]);
+      }),
+    stop: () => worker.stop(),
+  };
+}
+
+function* numbers(count: number) {
+  for (let n = 0; n < count; n++) yield n;
+}
+
 const pool = new WorkerPool<Api>(entry, { size: 2 });
 const echo = echoWorker();
+const counting = countingWorker();
 const one = pool.create("Counter", 0);
 const many = Array.from({ length: OBJECTS }, (_, i) => pool.create("Counter", i));
 await Promise.all([one.ready, ...many.map((o) => o.ready), echo.roundTrip()]);
 
-type Case = "raw" | "futureSync" | "sync" | "burst" | "many";
-const results: Record<Case, number[]> = { raw: [], futureSync: [], sync: [], burst: [], many: [] };
+type Case = "raw" | "futureSync" | "sync" | "burst" | "many" | "oneWay" | "pipeIn" | "pipe";
+const results: Record<Case, number[]> = {
+  raw: [],
+  futureSync: [],
+  sync: [],
+  burst: [],
+  many: [],
+  oneWay: [],
+  pipeIn: [],
+  pipe: [],
+};
 const us = (start: number) => (performance.now() - start) * 1000 / CALLS;
 const cases: [Case, () => Promise<number>][] = [
   ["raw", async () => {
@@ -97,6 +144,22 @@ const cases: [Case, () => Promise<number>][] = [
     await Promise.all(many.map((object) => object.futureSync("get")));
     return OBJECTS * (JOBS + 1) / (performance.now() - start);
   }],
+  ["oneWay", async () => {
+    const start = performance.now();
+    await counting.oneWay(PIPE_ITEMS);
+    return PIPE_ITEMS / (performance.now() - start) / 1000; // M items/s
+  }],
+  ["pipeIn", async () => {
+    const start = performance.now();
+    await pipeIn(one, numbers(PIPE_ITEMS), "add", pipeOptions);
+    return PIPE_ITEMS / (performance.now() - start) / 1000;
+  }],
+  ["pipe", async () => {
+    const start = performance.now();
+    const reader = pipe(one, numbers(PIPE_ITEMS), "addAndGet", pipeOptions).getReader();
+    while (!(await reader.read()).done) { /* every result read */ }
+    return PIPE_ITEMS / (performance.now() - start) / 1000;
+  }],
 ];
 for (const [, measure] of cases) await measure(); // warm-up
 for (let round = 0; round < ROUNDS; round++) {
@@ -104,6 +167,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [name, measure] of order) results[name].push(await measure());
 }
 await echo.stop();
+await counting.stop();
 await pool.close();
 
 const vsRaw = results.futureSync.map((x, i) => x / results.raw[i]);
@@ -120,6 +184,10 @@ if (JSON_OUT) {
     syncUs: spread(results.sync),
     burstKps: spread(results.burst),
     manyKps: spread(results.many),
+    pipeItems: PIPE_ITEMS,
+    oneWayMps: spread(results.oneWay),
+    pipeInMps: spread(results.pipeIn),
+    pipeMps: spread(results.pipe),
   };
   console.log(JSON.stringify(run));
 } else {
@@ -133,4 +201,17 @@ if (JSON_OUT) {
   console.log(`  blocking sync round trip       ${fmt(results.sync, "us")}`);
   console.log(`  desync burst, one object       ${fmt(results.burst, "k jobs/s", 0)}`);
   console.log(`  ${OBJECTS} objects x ${JOBS} jobs        ${fmt(results.many, "k jobs/s", 0)}`);
+  console.log(
+    `  raw one-way, batches of 64     ${
+      fmt(results.oneWay, "M items/s", 2)
+    }  (${PIPE_ITEMS} items)`,
+  );
+  for (const name of ["pipeIn", "pipe"] as const) {
+    console.log(
+      `  ${name.padEnd(6)} (batch ${PIPE_BATCH ?? "default"})`.padEnd(32) +
+        ` ${fmt(results[name], "M items/s", 2)}  (${
+          (median(results[name]) / median(results.oneWay)).toFixed(2)
+        }x raw one-way; target >= 1 M items/s)`,
+    );
+  }
 }

@@ -9,7 +9,8 @@
 // Back-pressure: new items are accepted only while fewer than `limit` items
 // are in flight (queued or being processed) or waiting unread as results. A
 // waiting input (`pump`, or a writer's pending `write`) is released only once
-// there is room again, or the input side is over.
+// there is room again for `chunk` items (1 locally; a batch for a pipe into a
+// worker), or the input side is over.
 //
 // Endings:
 // - soft (input exhausted or failed, writable closed or aborted, Desync
@@ -33,6 +34,7 @@ interface Ending {
 export class PipeRun {
   readonly #queue: QueueCore;
   readonly #limit: number;
+  readonly #chunk: number;
   /** Results waiting to be read (only when the pipe has a readable output). */
   readonly #results: Ring<unknown> | null;
   /** Aborted on a hard stop: the running `process` call is told through it. */
@@ -72,9 +74,11 @@ export class PipeRun {
     limit: number,
     collect: boolean,
     signal: AbortSignal | undefined,
+    chunk = 1,
   ) {
     this.#queue = queue;
     this.#limit = limit;
+    this.#chunk = chunk;
     this.#results = collect ? new Ring<unknown>() : null;
     // After a hard stop, the items already queued run as no-ops.
     this.#runItem = (ref: unknown, item: unknown, itemSignal: AbortSignal) =>
@@ -90,7 +94,12 @@ export class PipeRun {
 
   /** Room for another item under the back-pressure limit. */
   get hasRoom(): boolean {
-    return this.#pending + (this.#results === null ? 0 : this.#results.length) < this.#limit;
+    return this.#taken() < this.#limit;
+  }
+
+  /** Items in flight or waiting unread: what counts against the limit. */
+  #taken(): number {
+    return this.#pending + (this.#results === null ? 0 : this.#results.length);
   }
 
   /** Applies an abort that happened before the pipe started (after its input is wired). */
@@ -304,7 +313,7 @@ export class PipeRun {
    */
   #wakeRoom(): void {
     const wake = this.#roomWaiter;
-    if (wake !== null && (!this.#inputOpen || this.hasRoom)) {
+    if (wake !== null && (!this.#inputOpen || this.#taken() + this.#chunk <= this.#limit)) {
       this.#roomWaiter = null;
       wake();
     }

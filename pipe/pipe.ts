@@ -2,7 +2,6 @@
 // The pipe functions: each item of a source becomes one job on a Desync.
 
 import type { AnyFunction } from "../_engine/job.ts";
-import type { QueueCore } from "../_engine/queue_core.ts";
 import {
   assertCount,
   assertFunction,
@@ -11,9 +10,13 @@ import {
   optionalSignal,
 } from "../_engine/validate.ts";
 import { ClosedError } from "../_engine/errors.ts";
+import { type PipePlan, REMOTE_PIPE, remotePipeTarget } from "../_engine/remote_pipe.ts";
 import { type Desync, desyncQueue, type Ref } from "../desync/desync.ts";
+import type { WorkerDesync } from "../worker/object.ts";
+import type { Method, MethodArgs, MethodResult } from "../worker/types.ts";
 import { PipeRun } from "./_run.ts";
 import { isSource, openSource } from "./_source.ts";
+import type { WorkerPipeOptions } from "./worker_options.ts";
 
 /**
  * Options for the pipe functions. An unknown key throws a `TypeError`.
@@ -208,13 +211,17 @@ export interface PipeTransform<I, O> {
 const DEFAULT_BACKPRESSURE = 5;
 const ignore = () => {};
 
-interface Checked {
-  queue: QueueCore;
-  limit: number;
-  signal: AbortSignal | undefined;
-}
+type Checked = Omit<PipePlan, "attach"> & { attach?: PipePlan["attach"] };
 
-function check(method: string, desync: unknown, process: unknown, options: unknown): Checked {
+function check(
+  method: string,
+  desync: unknown,
+  process: unknown,
+  options: unknown,
+  collect: boolean,
+): Checked {
+  const remote = remotePipeTarget(desync);
+  if (remote !== undefined) return remote[REMOTE_PIPE](method, process, options, collect);
   const queue = desyncQueue(desync, method, "desync");
   assertFunction(process, method, "process");
   assertOptions(options, method, ["backpressure", "signal"]);
@@ -223,7 +230,15 @@ function check(method: string, desync: unknown, process: unknown, options: unkno
   const limit = backpressure === undefined ? DEFAULT_BACKPRESSURE : backpressure;
   assertCount(limit, method, "options.backpressure");
   if (queue.closed) throw new ClosedError(`${method}(): the Desync is closed`);
-  return { queue, limit, signal };
+  return { queue, process: process as AnyFunction, limit, chunk: 1, signal };
+}
+
+/** The pipe's engine, handed to a remote target (which opens the pipe now). */
+function start(checked: Checked, collect: boolean): PipeRun {
+  const { queue, process, limit, chunk, signal } = checked;
+  const run = new PipeRun(queue, process, limit, collect, signal, chunk);
+  checked.attach?.(run);
+  return run;
 }
 
 function openChecked(method: string, source: unknown) {
@@ -285,10 +300,61 @@ export function pipeIn<T, I>(
   source: PipeSource<I>,
   process: PipeProcess<T, I, unknown>,
   options?: PipeOptions,
+): Promise<void>;
+/**
+ * Feeds every item of `source` to a worker object: each item becomes one
+ * call `method(item)` of the instance, in its worker, in the source's order,
+ * interleaved in FIFO order with the object's other jobs. Items travel in
+ * batches (`options.batch`, default 64), at most `options.backpressure`
+ * (default 256) ahead of the worker; the method may read `jobSignal()` to
+ * learn that the pipe stopped. The endings are those of the local form (see
+ * the module docs), across the thread; a dying worker ends the pipe with a
+ * `WorkerCrashedError`.
+ *
+ * @typeParam T The hosted instance's type.
+ * @typeParam K The method's name.
+ * @param target The worker object.
+ * @param source A `ReadableStream`, `AsyncIterable` or `Iterable` of the method's first argument.
+ * @param method The method called with each item.
+ * @param options See {@linkcode WorkerPipeOptions}.
+ * @returns A promise that resolves once every item has run in the worker.
+ * @throws {TypeError} If an argument has the wrong type, `method` is not a
+ * method of the class, or the stream is locked.
+ * @throws {RangeError} If `options.backpressure` or `options.batch` is not a
+ * positive integer or `Infinity`.
+ * @throws {ClosedError} If the object is closed.
+ * @throws {WorkerCrashedError} If the object's worker died.
+ *
+ * @example Summing a stream in a worker
+ * ```ts
+ * import { pipeIn } from "@desync/desync/pipe";
+ * import { WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/pipe.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/pipe.worker.ts", import.meta.url),
+ * );
+ * const total = pool.create("Total");
+ * await pipeIn(total, [1, 2, 3], "add");
+ * assert.equal(await total.futureSync("get"), 6);
+ * ```
+ */
+export function pipeIn<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  source: PipeSource<MethodArgs<T, K>[0]>,
+  method: K,
+  options?: WorkerPipeOptions<MethodArgs<T, K>[0]>,
+): Promise<void>;
+export function pipeIn(
+  desync: unknown,
+  source: unknown,
+  process: unknown,
+  options?: unknown,
 ): Promise<void> {
-  const { queue, limit, signal } = check("pipeIn", desync, process, options);
+  const checked = check("pipeIn", desync, process, options, false);
   const reader = openChecked("pipeIn", source);
-  const run = new PipeRun(queue, process as AnyFunction, limit, false, signal);
+  const run = start(checked, false);
   void run.pump(reader);
   return run.outcome!;
 }
@@ -337,13 +403,58 @@ export function pipe<T, I, O>(
   source: PipeSource<I>,
   process: PipeProcess<T, I, O>,
   options?: PipeOptions,
-): ReadableStream<Awaited<O>> {
-  const { queue, limit, signal } = check("pipe", desync, process, options);
+): ReadableStream<Awaited<O>>;
+/**
+ * Like the worker form of {@linkcode pipeIn}, and each call's (awaited)
+ * result becomes one item of the returned stream, in order. Results come
+ * back batched; unread results count against `options.backpressure`.
+ *
+ * @typeParam T The hosted instance's type.
+ * @typeParam K The method's name.
+ * @param target The worker object.
+ * @param source A `ReadableStream`, `AsyncIterable` or `Iterable` of the method's first argument.
+ * @param method The method called with each item; its result is the output item.
+ * @param options See {@linkcode WorkerPipeOptions}.
+ * @returns The stream of results.
+ * @throws {TypeError} If an argument has the wrong type, `method` is not a
+ * method of the class, or the stream is locked.
+ * @throws {RangeError} If `options.backpressure` or `options.batch` is not a
+ * positive integer or `Infinity`.
+ * @throws {ClosedError} If the object is closed.
+ * @throws {WorkerCrashedError} If the object's worker died.
+ *
+ * @example Running totals computed in a worker
+ * ```ts
+ * import { pipe } from "@desync/desync/pipe";
+ * import { WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/pipe.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/pipe.worker.ts", import.meta.url),
+ * );
+ * const total = pool.create("Total");
+ * assert.deepEqual(await Array.fromAsync(pipe(total, [1, 2, 3], "addAndGet")), [1, 3, 6]);
+ * ```
+ */
+export function pipe<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  source: PipeSource<MethodArgs<T, K>[0]>,
+  method: K,
+  options?: WorkerPipeOptions<MethodArgs<T, K>[0]>,
+): ReadableStream<MethodResult<T, K>>;
+export function pipe(
+  desync: unknown,
+  source: unknown,
+  process: unknown,
+  options?: unknown,
+): ReadableStream<unknown> {
+  const checked = check("pipe", desync, process, options, true);
   const reader = openChecked("pipe", source);
-  const run = new PipeRun(queue, process as AnyFunction, limit, true, signal);
+  const run = start(checked, true);
   const output = run.readable();
   void run.pump(reader);
-  return output as ReadableStream<Awaited<O>>;
+  return output;
 }
 
 /**
@@ -402,11 +513,53 @@ export function sink<T, I>(
   desync: Desync<T>,
   process: PipeProcess<T, I, unknown>,
   options?: PipeOptions,
-): WritableStream<I> {
-  const { queue, limit, signal } = check("sink", desync, process, options);
-  const run = new PipeRun(queue, process as AnyFunction, limit, false, signal);
+): WritableStream<I>;
+/**
+ * A `WritableStream` whose chunks each become one call `method(chunk)` of a
+ * worker object, in order: `readable.pipeTo(sink(object, "add"))`. Batching,
+ * back-pressure and endings as for the worker form of {@linkcode pipeIn};
+ * aborting the stream is a soft ending, as for the local form.
+ *
+ * @typeParam T The hosted instance's type.
+ * @typeParam K The method's name.
+ * @param target The worker object.
+ * @param method The method called with each chunk.
+ * @param options See {@linkcode WorkerPipeOptions}.
+ * @returns The writable stream.
+ * @throws {TypeError} If an argument has the wrong type or `method` is not a method of the class.
+ * @throws {RangeError} If `options.backpressure` or `options.batch` is not a
+ * positive integer or `Infinity`.
+ * @throws {ClosedError} If the object is closed.
+ * @throws {WorkerCrashedError} If the object's worker died.
+ *
+ * @example Writing a stream into a worker object
+ * ```ts
+ * import { sink } from "@desync/desync/pipe";
+ * import { WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/pipe.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/pipe.worker.ts", import.meta.url),
+ * );
+ * const total = pool.create("Total");
+ * await ReadableStream.from([1, 2, 3]).pipeTo(sink(total, "add"));
+ * assert.equal(await total.futureSync("get"), 6);
+ * ```
+ */
+export function sink<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  method: K,
+  options?: WorkerPipeOptions<MethodArgs<T, K>[0]>,
+): WritableStream<MethodArgs<T, K>[0]>;
+export function sink(
+  desync: unknown,
+  process: unknown,
+  options?: unknown,
+): WritableStream<unknown> {
+  const run = start(check("sink", desync, process, options, false), false);
   run.outcome!.catch(ignore); // its failures reach the writer through the stream
-  return run.writable(true) as WritableStream<I>;
+  return run.writable(true);
 }
 
 /**
@@ -446,9 +599,51 @@ export function transform<T, I, O>(
   desync: Desync<T>,
   process: PipeProcess<T, I, O>,
   options?: PipeOptions,
-): PipeTransform<I, Awaited<O>> {
-  const { queue, limit, signal } = check("transform", desync, process, options);
-  const run = new PipeRun(queue, process as AnyFunction, limit, true, signal);
-  const readable = run.readable() as ReadableStream<Awaited<O>>;
-  return { writable: run.writable(false) as WritableStream<I>, readable };
+): PipeTransform<I, Awaited<O>>;
+/**
+ * A `{ writable, readable }` pair for `readable.pipeThrough(...)` through a
+ * worker object: each chunk written becomes one call `method(chunk)` in its
+ * worker, and its result comes out of `readable`, in order. Batching,
+ * back-pressure and endings as for the worker form of {@linkcode pipe}.
+ *
+ * @typeParam T The hosted instance's type.
+ * @typeParam K The method's name.
+ * @param target The worker object.
+ * @param method The method called with each chunk; its result is the output chunk.
+ * @param options See {@linkcode WorkerPipeOptions}.
+ * @returns The writable and readable sides.
+ * @throws {TypeError} If an argument has the wrong type or `method` is not a method of the class.
+ * @throws {RangeError} If `options.backpressure` or `options.batch` is not a
+ * positive integer or `Infinity`.
+ * @throws {ClosedError} If the object is closed.
+ * @throws {WorkerCrashedError} If the object's worker died.
+ *
+ * @example Running totals through a worker
+ * ```ts
+ * import { transform } from "@desync/desync/pipe";
+ * import { WorkerPool } from "@desync/desync/worker";
+ * import type { Api } from "../tests/fixtures/pipe.worker.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool<Api>(
+ *   new URL("../tests/fixtures/pipe.worker.ts", import.meta.url),
+ * );
+ * const total = pool.create("Total");
+ * const totals = ReadableStream.from([1, 2, 3]).pipeThrough(transform(total, "addAndGet"));
+ * assert.deepEqual(await Array.fromAsync(totals), [1, 3, 6]);
+ * ```
+ */
+export function transform<T, K extends Method<T>>(
+  target: WorkerDesync<T>,
+  method: K,
+  options?: WorkerPipeOptions<MethodArgs<T, K>[0]>,
+): PipeTransform<MethodArgs<T, K>[0], MethodResult<T, K>>;
+export function transform(
+  desync: unknown,
+  process: unknown,
+  options?: unknown,
+): PipeTransform<unknown, unknown> {
+  const run = start(check("transform", desync, process, options, true), true);
+  const readable = run.readable();
+  return { writable: run.writable(false), readable };
 }

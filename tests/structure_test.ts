@@ -51,7 +51,10 @@ import {
 
 /** The layering, top to bottom: each area and the areas below it that it may import. */
 const AREAS_BELOW: Policy["areasBelow"] = {
-  pipe: ["desync", "scheduler"],
+  // pipe/ names worker/ types in the signatures of its worker forms (type-only
+  // imports: the runtime dispatch goes through _engine/remote_pipe.ts, so a
+  // local pipe's bundle holds no worker code).
+  pipe: ["desync", "scheduler", "worker"],
   desync: ["scheduler"],
   scheduler: [],
   // The planned areas (review R7): the primitives share the engine only; the
@@ -109,6 +112,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "PipeTransform",
     "sink",
     "transform",
+    "WorkerPipeOptions",
     "ClosedError",
     "DesyncError",
     "ReentrancyError",
@@ -163,6 +167,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "Sent",
     "serve",
     "SyncTimeoutError",
+    "transfer",
     "WorkerApi",
     "WorkerCrashedError",
     "WorkerDesync",
@@ -202,6 +207,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "PipeTransform",
     "sink",
     "transform",
+    "WorkerPipeOptions",
   ],
   "./primitives": [
     "ClosedError",
@@ -259,6 +265,7 @@ const EXPECTED_EXPORTS: ExpectedExports = {
     "Sent",
     "serve",
     "SyncTimeoutError",
+    "transfer",
     "WorkerApi",
     "WorkerCrashedError",
     "WorkerDesync",

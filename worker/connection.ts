@@ -32,6 +32,9 @@ import {
   FAIL,
   FLUSH_AT,
   OK,
+  PIPE_ACK,
+  PIPE_FAIL,
+  PIPE_OUT,
   READY,
   replyEnd,
   REPORT,
@@ -40,6 +43,7 @@ import {
   SYNC,
   TOMBSTONE,
 } from "./protocol.ts";
+import { splitAtTransfers, takeTransfers } from "./transfer.ts";
 
 /** An object hosted by a worker, seen from the main thread. */
 export interface ObjectState {
@@ -64,7 +68,12 @@ export interface ObjectState {
    */
   untracked?: number;
   fireAndForget?: Job;
+  /** Told before close() sends its CLOSE: the pipes into this object (worker/pipe.ts). */
+  closeListeners?: Set<() => void>;
 }
+
+/** Takes a pipe's reply (PIPE_ACK, PIPE_OUT or PIPE_FAIL) starting at `batch[i]`. */
+export type PipeReplies = (batch: readonly unknown[], i: number) => void;
 
 /** A scheduled operation that owes its caller an answer. */
 export interface Job {
@@ -110,6 +119,8 @@ export class Connection {
   state: "starting" | "ready" | "dead" = "starting";
   readonly objects: Set<ObjectState> = new Set();
   readonly pending: Map<number, Job> = new Map();
+  /** Open pipes into this worker's objects, by id: they get PIPE_ACK, PIPE_OUT, PIPE_FAIL. */
+  readonly pipes: Map<number, PipeReplies> = new Map();
   readonly dedicated: boolean;
   #hooks: PoolHooks;
   #endpoint: Endpoint;
@@ -117,6 +128,14 @@ export class Connection {
   /** Where each operation of the outbox starts, and who waits on it. */
   #starts: number[] = [];
   #outJobs: (Job | undefined)[] = [];
+  /** The transfer lists of the outbox's operations that have one, by their index in #starts. */
+  #transfers: Map<number, unknown[]> | undefined;
+  /**
+   * Pipes holding a partial batch of items (worker/pipe.ts): each sends it
+   * before any other operation is queued, so that a pipe's items keep their
+   * place among the jobs scheduled after them.
+   */
+  #held: Set<() => void> | undefined;
   #flushQueued = false;
   #referenced = true;
   #sync: SyncChannel | undefined;
@@ -161,9 +180,12 @@ export class Connection {
 
   /**
    * Queues an operation: its fixed fields, then `args` (if given) inline
-   * after their count. `job` is the caller waiting on it, if any.
+   * after their count. `job` is the caller waiting on it, if any. What
+   * `transfer` lists, and what transfer() marked among `args`, is
+   * transferred with the message.
    */
-  send(job: Job | undefined, fields: unknown[], args?: unknown[]): void {
+  send(job: Job | undefined, fields: unknown[], args?: unknown[], transfer?: unknown[]): void {
+    if (this.#held !== undefined && this.#held.size > 0) this.#sendHeld();
     const outbox = this.#outbox;
     if (job !== undefined) {
       this.pending.set(job.id, job);
@@ -173,6 +195,15 @@ export class Connection {
         this.#referenced = true;
         this.#endpoint.ref();
       }
+    }
+    if (args !== undefined) {
+      const marked = takeTransfers(args);
+      if (marked !== undefined) {
+        transfer = transfer === undefined ? marked : [...transfer, ...marked];
+      }
+    }
+    if (transfer !== undefined && transfer.length > 0) {
+      (this.#transfers ??= new Map()).set(this.#starts.length, transfer);
     }
     this.#starts.push(outbox.length);
     this.#outJobs.push(job);
@@ -185,10 +216,7 @@ export class Connection {
     if (outbox.length >= FLUSH_AT) this.#flush(); // let the worker start on a long burst
     else if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(() => {
-        this.#flushQueued = false;
-        this.#flush();
-      });
+      queueMicrotask(this.#flushSoon);
     }
   }
 
@@ -205,6 +233,9 @@ export class Connection {
     cancellable: number,
     args: unknown[],
   ): void {
+    if (this.#held !== undefined && this.#held.size > 0) this.#sendHeld();
+    const marked = takeTransfers(args);
+    if (marked !== undefined) (this.#transfers ??= new Map()).set(this.#starts.length, marked);
     const outbox = this.#outbox;
     const start = outbox.length;
     if (job.id < 0) {
@@ -244,6 +275,23 @@ export class Connection {
   /** How many jobs this worker owes replies for. */
   get owed(): number {
     return this.pending.size + this.#untracked.count;
+  }
+
+  /** Pipes' partial batches go ahead of the operation being queued (see hold()). */
+  #sendHeld(): void {
+    const pipes = [...this.#held!];
+    this.#held!.clear();
+    for (const sendItems of pipes) sendItems();
+  }
+
+  /** A pipe holds a partial batch: `sendItems` is called before the next operation is queued. */
+  hold(sendItems: () => void): void {
+    (this.#held ??= new Set()).add(sendItems);
+  }
+
+  /** The pipe is sending (or dropping) its partial batch itself. */
+  release(sendItems: () => void): void {
+    this.#held?.delete(sendItems);
   }
 
   /** The caller gave up on `job` (its signal aborted). */
@@ -332,20 +380,43 @@ export class Connection {
     const batch = this.#outbox;
     const starts = this.#starts;
     const jobs = this.#outJobs;
+    const transfers = this.#transfers;
     this.#outbox = [];
     this.#starts = [];
     this.#outJobs = [];
+    this.#transfers = undefined;
     for (const job of jobs) if (job !== undefined) job.op = -1;
+    if (transfers === undefined) return this.#post(batch, starts, jobs, 0, starts.length);
+    splitAtTransfers(
+      starts.length,
+      transfers,
+      (from, to) => this.#post(batch, starts, jobs, from, to),
+      (k) => this.#postOneByOne(batch, starts, jobs, transfers, k, k + 1),
+    );
+  }
+
+  /** Posts operations `from` to `to` (exclusive) of the batch, which transfer nothing, in one message. */
+  #post(batch: unknown[], starts: number[], jobs: (Job | undefined)[], from: number, to: number) {
+    const whole = from === 0 && to === starts.length;
     try {
-      this.#endpoint.post(batch);
+      this.#endpoint.post(
+        whole ? batch : batch.slice(starts[from], to < starts.length ? starts[to] : batch.length),
+      );
     } catch {
-      this.#postOneByOne(batch, starts, jobs);
+      this.#postOneByOne(batch, starts, jobs, undefined, from, to);
     }
   }
 
   /** Some operation could not be cloned: send the others, fail that one where it was made. */
-  #postOneByOne(batch: unknown[], starts: number[], jobs: (Job | undefined)[]): void {
-    for (let k = 0; k < starts.length; k++) {
+  #postOneByOne(
+    batch: unknown[],
+    starts: number[],
+    jobs: (Job | undefined)[],
+    transfers: Map<number, unknown[]> | undefined,
+    from: number,
+    to: number,
+  ): void {
+    for (let k = from; k < to; k++) {
       const start = starts[k];
       const op = batch.slice(start, requestEnd(batch, start));
       const failed = jobs[k]?.object.failed;
@@ -355,7 +426,9 @@ export class Connection {
         continue;
       }
       try {
-        this.#endpoint.post(op);
+        const transfer = transfers?.get(k);
+        if (transfer === undefined) this.#endpoint.post(op);
+        else this.#endpoint.post(op, transfer);
       } catch (error) {
         const job = jobs[k];
         const failure = new TypeError(
@@ -405,6 +478,11 @@ export class Connection {
           break;
         case REPORT:
           this.#hooks.report(deserializeError(batch[i + 1]));
+          break;
+        case PIPE_ACK:
+        case PIPE_OUT:
+        case PIPE_FAIL:
+          this.pipes.get(batch[i + 1] as number)?.(batch, i);
           break;
         case CLOSING:
           this.#died(new Error("user code ended the worker"), batch[i + 1] as number | undefined);
@@ -502,6 +580,8 @@ export class Connection {
     this.#outbox = [];
     this.#starts = [];
     this.#outJobs = [];
+    this.#transfers = undefined;
+    this.#held = undefined;
     for (const object of this.objects) {
       if (crash !== undefined) {
         object.status = "crashed";
@@ -511,6 +591,7 @@ export class Connection {
       }
     }
     this.objects.clear();
+    this.pipes.clear();
     const jobs = [...this.pending.values()];
     this.pending.clear();
     this.#untracked.endAll(error);

@@ -32,6 +32,9 @@ import {
   FAIL,
   FLUSH_AT,
   OK,
+  PIPE_END,
+  PIPE_ITEMS,
+  PIPE_OPEN,
   READY,
   REFERENCES,
   replyEnd,
@@ -43,6 +46,8 @@ import {
   TOMBSTONE,
 } from "./protocol.ts";
 import type { HostedClass } from "./types.ts";
+import { HostPipes, isThenable } from "./host_pipe.ts";
+import { splitAtTransfers, takeTransfer } from "./transfer.ts";
 
 interface Hosted {
   className: string;
@@ -61,7 +66,8 @@ interface Cancellable {
 
 /** How the host talks to its pool. */
 export interface Channel {
-  post(message: unknown): void;
+  /** Posts `message`, transferring `transfer` if given. */
+  post(message: unknown, transfer?: unknown[]): void;
   onMessage(listener: (data: unknown) => void): void;
   onUncaught(listener: (error: unknown) => void): void;
   /** Where the runtime tells a worker it is ending (process "exit"), if it does. */
@@ -72,7 +78,7 @@ export interface Channel {
 interface SyncPort {
   control: Int32Array;
   /** null: the caller cannot read a port synchronously; answers go as bytes (sync_bytes.ts). */
-  port: { postMessage(message: unknown): void } | null;
+  port: { postMessage(message: unknown, transfer?: unknown[]): void } | null;
 }
 
 const NOT_CANCELLED = Symbol("not cancelled");
@@ -122,7 +128,7 @@ let never: AbortController | undefined;
 /** The globals of a web Worker that serve() and the host use. */
 export interface WebWorkerScope {
   name?: string;
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: unknown[]): void;
   close?(): void;
   // deno-lint-ignore no-explicit-any
   addEventListener(type: string, listener: (event: any) => void): void;
@@ -144,6 +150,10 @@ export class Host {
   #syncJobs = new Set<number>();
   /** Each class's method names, as READY told the pool: a CALL may name its method by index. */
   #methodNames: Record<string, string[]> = {};
+  /** What the outbox's replies transfer, by their index in #starts (see transfer.ts). */
+  #transfers: Map<number, unknown[]> | undefined;
+  /** The pipes into this worker's objects (host_pipe.ts), made on first use. */
+  #pipes: HostPipes | undefined;
 
   constructor(classes: Record<string, HostedClass>, channel: Channel) {
     this.#classes = classes;
@@ -230,6 +240,20 @@ export class Host {
         case CLOSE:
           this.#close(batch[i + 1] as number, batch[i + 2] as number);
           break;
+        case PIPE_OPEN:
+          this.#pipeHost().open(
+            batch[i + 1] as number,
+            batch[i + 2] as number,
+            batch[i + 3] as string,
+            batch[i + 4] === 1,
+          );
+          break;
+        case PIPE_ITEMS:
+          this.#pipeHost().items(batch[i + 1] as number, batch.slice(i + 3, end));
+          break;
+        case PIPE_END:
+          this.#pipeHost().end(batch[i + 1] as number, batch[i + 2] === 1, batch[i + 3]);
+          break;
         case SYNC_SETUP:
           this.#sync = {
             control: batch[i + 1] as Int32Array,
@@ -238,6 +262,18 @@ export class Host {
           break;
       }
     }
+  }
+
+  #pipeHost(): HostPipes {
+    return this.#pipes ??= new HostPipes({
+      object: (objectId) => this.#objects.get(objectId),
+      ok: (jobId) => this.#ok(jobId, undefined),
+      fail: (jobId, error) => this.#fail(jobId, error),
+      emit: (op, transfer) => this.#emit(op, transfer),
+      setCurrent: (job) => void (current = job as Cancellable | undefined),
+      serializeError,
+      notCancelled: NOT_CANCELLED,
+    });
   }
 
   #create(objectId: number, jobId: number, className: string, args: unknown[]): void {
@@ -391,11 +427,13 @@ export class Host {
   }
 
   /** Answers a blocked caller: the answer first, then the word it waits on, from this thread. */
-  #answer(jobId: number, ok: boolean, value: unknown): void {
+  #answer(jobId: number, ok: boolean, value: unknown, transfer?: unknown[]): void {
     const sync = this.#sync!;
     if (sync.port === null) return answerBytes(sync.control, jobId, ok, value);
     try {
-      sync.port.postMessage([jobId, ok ? 1 : 0, ok ? value : serializeError(value)]);
+      const answer = [jobId, ok ? 1 : 0, ok ? value : serializeError(value)];
+      if (transfer === undefined) sync.port.postMessage(answer);
+      else sync.port.postMessage(answer, transfer);
     } catch (error) {
       const failure = new TypeError(`the result cannot be sent to the caller's thread`, {
         cause: error,
@@ -417,7 +455,9 @@ export class Host {
 
   #ok(jobId: number, value: unknown): void {
     this.#cancellable.delete(jobId);
-    if (this.#syncJobs.delete(jobId)) return this.#answer(jobId, true, value);
+    const transfer = takeTransfer(value);
+    if (this.#syncJobs.delete(jobId)) return this.#answer(jobId, true, value, transfer);
+    if (transfer !== undefined) return this.#emit([OK, jobId, value], transfer);
     if (value !== undefined) return this.#send(OK, jobId, value);
     // Most replies of a burst (desync() calls, void methods) carry nothing:
     // consecutive ones travel as one run of ids.
@@ -451,38 +491,73 @@ export class Host {
     if (outbox.length >= FLUSH_AT) this.#flush();
   }
 
+  /** Queues a reply of any length, and what it transfers, in this tick's batch. */
+  #emit(op: unknown[], transfer: unknown[] | undefined): void {
+    const outbox = this.#outbox;
+    if (outbox.length === 0) queueMicrotask(() => this.#flush());
+    this.#doneAt = -1;
+    if (transfer !== undefined) (this.#transfers ??= new Map()).set(this.#starts.length, transfer);
+    this.#starts.push(outbox.length);
+    for (let i = 0; i < op.length; i++) outbox.push(op[i]);
+    if (outbox.length >= FLUSH_AT) this.#flush();
+  }
+
   #flush(): void {
     if (this.#outbox.length === 0) return;
     const batch = this.#outbox;
     const starts = this.#starts;
+    const transfers = this.#transfers;
     this.#outbox = [];
     this.#starts = [];
+    this.#transfers = undefined;
     this.#doneAt = -1;
+    if (transfers === undefined) return this.#post(batch, starts, 0, starts.length);
+    // A reply that transfers goes alone (see splitAtTransfers).
+    splitAtTransfers(
+      starts.length,
+      transfers,
+      (from, to) => this.#post(batch, starts, from, to),
+      (k) => this.#postEach(batch, starts, k, k + 1, transfers),
+    );
+  }
+
+  /** Posts replies `from` to `to` (exclusive), which transfer nothing, in one message. */
+  #post(batch: unknown[], starts: number[], from: number, to: number): void {
+    const whole = from === 0 && to === starts.length;
     try {
-      this.#channel.post(batch);
+      this.#channel.post(
+        whole ? batch : batch.slice(starts[from], to < starts.length ? starts[to] : batch.length),
+      );
     } catch {
-      // A result that cannot be cloned (a function in it): fail that job alone.
-      for (const start of starts) {
-        const op = batch.slice(start, replyEnd(batch, start));
-        try {
-          this.#channel.post(op);
-        } catch (error) {
-          this.#channel.post([
-            FAIL,
-            op[1],
-            serializeError(
-              new TypeError(`the result cannot be sent to the caller's thread`, { cause: error }),
-            ),
-          ]);
-        }
+      this.#postEach(batch, starts, from, to, undefined);
+    }
+  }
+
+  /** A result that cannot be cloned (a function in it): fail that job alone. */
+  #postEach(
+    batch: unknown[],
+    starts: number[],
+    from: number,
+    to: number,
+    transfers: Map<number, unknown[]> | undefined,
+  ): void {
+    for (let k = from; k < to; k++) {
+      const op = batch.slice(starts[k], replyEnd(batch, starts[k]));
+      try {
+        const transfer = transfers?.get(k);
+        if (transfer === undefined) this.#channel.post(op);
+        else this.#channel.post(op, transfer);
+      } catch (error) {
+        this.#channel.post([
+          FAIL,
+          op[1],
+          serializeError(
+            new TypeError(`the result cannot be sent to the caller's thread`, { cause: error }),
+          ),
+        ]);
       }
     }
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null &&
-    typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 /** The methods an instance of `cls` has, from its prototype chain. */

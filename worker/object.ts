@@ -39,6 +39,9 @@ function hasReference(args: readonly unknown[]): boolean {
   }
   return false;
 }
+import { type PipePlan, REMOTE_PIPE } from "../_engine/remote_pipe.ts";
+import { planRemotePipe } from "./pipe.ts";
+import { takeTransfer } from "./transfer.ts";
 
 /** What an object needs from its pool. @internal */
 export interface PoolLink {
@@ -82,6 +85,12 @@ export function closeObject(state: ObjectState & { closing?: Promise<void> }, li
   if (state.closing !== undefined) return state.closing;
   if (state.status !== "live") return (state.closing = Promise.resolve());
   state.status = "closing";
+  // The pipes into it stop reading and send what they took, ahead of the CLOSE.
+  if (state.closeListeners !== undefined) {
+    for (const listener of state.closeListeners) {
+      listener();
+    }
+  }
   const [promise, resolve, reject] = resolvers<void>();
   const done = () => {
     if (state.status === "closing") state.status = "closed";
@@ -429,7 +438,7 @@ export class WorkerDesync<T> {
         (value) => {
           afters.delete(job);
           if (!job.settled && conn.state !== "dead") {
-            conn.send(undefined, [SETTLE, job.id, 1, value]);
+            conn.send(undefined, [SETTLE, job.id, 1, value], undefined, takeTransfer(value));
           }
         },
         (reason) => {
@@ -758,6 +767,19 @@ export class WorkerDesync<T> {
   set onError(handler: ErrorHandler | undefined) {
     if (handler !== undefined) assertFunction(handler, "onError", "handler");
     this.#state.onError = handler;
+  }
+
+  /**
+   * Opens a pipe into this object: the pipe functions of
+   * `@desync/desync/pipe` call it when given a `WorkerDesync`.
+   *
+   * @ignore
+   */
+  [REMOTE_PIPE](fn: string, method: unknown, options: unknown, collect: boolean): PipePlan {
+    const state = this.#state;
+    const report = (error: unknown) => this.#link.report(error, state);
+    const methods = this.#link.methods(state.className);
+    return planRemotePipe(state, methods, report, fn, method, options, collect);
   }
 
   #reporter(): (error: unknown) => void {

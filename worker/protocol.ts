@@ -29,6 +29,17 @@ export const CANCELLABLE = 1;
  */
 export const REFERENCES = 2;
 /**
+ * Pipes into an object (worker/pipe.ts, worker/host_pipe.ts). PIPE_OPEN is a
+ * job answered (OK or FAIL, pipeId) once PIPE_END arrived and the pipe's last
+ * PIPE_ITEMS ran; `results` (0/1) says whether the items' results go back
+ * (PIPE_OUT) or only their count (PIPE_ACK). Each PIPE_ITEMS runs as ONE job
+ * of the object. PIPE_END frees the pipe; with stop = 1 it is a hard stop:
+ * items not started are skipped and the running one's jobSignal aborts.
+ */
+export const PIPE_OPEN = 8; //  PIPE_OPEN, objectId, pipeId, method, results (0/1)
+export const PIPE_ITEMS = 9; // PIPE_ITEMS, pipeId, count, ...items
+export const PIPE_END = 10; //  PIPE_END, pipeId, stop (0/1), reason
+/**
  * Added to the kind of an operation cancelled before it was sent: the worker
  * reads past it and ignores it.
  */
@@ -44,7 +55,12 @@ export function requestEnd(batch: readonly unknown[], i: number): number {
     case SYNC:
       return i + 6 + (batch[i + 5] as number);
     case SETTLE:
+    case PIPE_END:
       return i + 4;
+    case PIPE_OPEN:
+      return i + 5;
+    case PIPE_ITEMS:
+      return i + 3 + (batch[i + 2] as number);
     default: // CANCEL, CLOSE, SYNC_SETUP
       return i + 3;
   }
@@ -57,15 +73,23 @@ export const FAIL = 2; //    FAIL, jobId, error
 export const REPORT = 3; //  REPORT, error (an error outside any job)
 export const CLOSING = 4; // CLOSING, exitCode (user code is ending the worker)
 export const DONE = 5; //    DONE, count, ...jobIds: OKs whose value is undefined, in order
+/** A pipe's progress, after each PIPE_ITEMS (or the part of it that ran before a failure). */
+export const PIPE_ACK = 6; //  PIPE_ACK, pipeId, count: that many items ran (results not wanted)
+export const PIPE_OUT = 7; //  PIPE_OUT, pipeId, count, ...results: in the items' order
+export const PIPE_FAIL = 8; // PIPE_FAIL, pipeId, error: the method failed; later items are skipped
 
 /** Where the worker -> main operation starting at `i` ends (exclusive). */
 export function replyEnd(batch: readonly unknown[], i: number): number {
   switch (batch[i]) {
     case OK:
     case FAIL:
+    case PIPE_ACK:
+    case PIPE_FAIL:
       return i + 3;
     case DONE:
       return i + 2 + (batch[i + 1] as number);
+    case PIPE_OUT:
+      return i + 3 + (batch[i + 2] as number);
     default: // READY, REPORT, CLOSING
       return i + 2;
   }

@@ -116,7 +116,10 @@ function openChannel(): Channel | undefined {
   if (threads?.parentPort && process && data?.[MARKER] === true) {
     const port = threads.parentPort;
     return {
-      post: (message) => port.postMessage([tag, message]),
+      post: (message, transfer) =>
+        transfer === undefined
+          ? port.postMessage([tag, message])
+          : port.postMessage([tag, message], transfer),
       onMessage: (listener) => port.on("message", listener),
       onUncaught: (listener) => {
         process.on("uncaughtException", listener);
@@ -131,7 +134,10 @@ function openChannel(): Channel | undefined {
     threads?.isMainThread === false;
   if (!worker) return;
   return {
-    post: (message) => scope.postMessage([tag, message]),
+    post: (message, transfer) =>
+      transfer === undefined
+        ? scope.postMessage([tag, message])
+        : scope.postMessage([tag, message], transfer),
     onMessage: (listener) => scope.addEventListener("message", (event) => listener(event.data)),
     onUncaught: (listener) => {
       // Runtimes differ in which of these see an error and which keep the
@@ -184,6 +190,6 @@ interface NodeProcess {
   exit(code?: number): never;
 }
 interface NodePort {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: unknown[]): void;
   on(event: "message", listener: (data: unknown) => void): void;
 }
