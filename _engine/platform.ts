@@ -28,10 +28,21 @@ export const scheduleMacrotask: (callback: () => void) => void = (() => {
   const workerd = typeof navigator === "object" &&
     (navigator as { userAgent?: string } | null)?.userAgent === "Cloudflare-Workers";
   if (typeof MessageChannel === "function" && !workerd) {
-    const channel = new MessageChannel();
+    // Made on first use, not at load: importing the library creates nothing.
+    let channel: MessageChannel | undefined;
     const callbacks: (() => void)[] = [];
-    channel.port1.onmessage = () => callbacks.shift()?.();
+    let next = 0;
+    const run = () => {
+      const callback = callbacks[next];
+      callbacks[next++] = undefined!;
+      if (next === callbacks.length) callbacks.length = next = 0;
+      callback?.();
+    };
     return (callback: () => void) => {
+      if (channel === undefined) {
+        channel = new MessageChannel();
+        channel.port1.onmessage = run;
+      }
       callbacks.push(callback);
       channel.port2.postMessage(null);
     };

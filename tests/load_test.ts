@@ -4,7 +4,8 @@
 // scope (an AbortController made at module load once broke every Durable
 // Object using mod.ts), and a library that starts work at import costs its
 // users even when unused. Each entry is imported in a fresh Deno whose
-// globals throw when called during the import.
+// globals record any call made during the import (setImmediate removed, as
+// in a browser, where the library takes other paths).
 
 import assert from "node:assert/strict";
 import { denoCommand } from "./_deno.ts";
@@ -39,14 +40,19 @@ for (const path of ${JSON.stringify(forbidden)}) {
   const original = owner[name];
   const trap = function (...args) {
     caught.push(path + " (" + (new Error().stack.split("\\n")[2] ?? "?").trim() + ")");
-    return new.target ? Reflect.construct(original, args, new.target) : original.apply(this, args);
+    return new.target ? Reflect.construct(original, args) : original.apply(this, args);
   };
   Object.defineProperty(owner, name, { value: trap, writable: true, configurable: true });
   restore.push(() => Object.defineProperty(owner, name, { value: original, writable: true, configurable: true }));
 }
+// As in a browser: no setImmediate, so the code for browsers is the one loaded.
+const setImmediateFn = globalThis.setImmediate;
+delete globalThis.setImmediate;
 for (const entry of ${JSON.stringify(entries)}) await import(entry);
+globalThis.setImmediate = setImmediateFn;
 for (const undo of restore) undo();
 console.log(JSON.stringify(caught));
+Deno.exit(0); // even if something made at load would keep the process alive
 `;
 }
 
