@@ -9,6 +9,7 @@ import { WorkerCrashedError, type WorkerLike, WorkerPool } from "../worker.ts";
 import { workersAlive } from "../worker/connection.ts";
 import { COUNTER_ENTRY, withPool } from "./_worker_helpers.ts";
 import type { Api } from "./fixtures/counter.worker.ts";
+import type { Api as SyncApi } from "./fixtures/sync.worker.ts";
 
 const isCrash = (e: unknown) => e instanceof WorkerCrashedError;
 
@@ -87,6 +88,45 @@ Deno.test("worker: a worker terminated from outside mid-job rejects every pendin
     await pool.close();
   }
   assert.equal(workersAlive(), before);
+});
+
+Deno.test({
+  name: "worker: a worker out of memory (Node resourceLimits) crashes its objects only",
+  // Node's workers take resourceLimits; a web Worker has no memory limit (Deno ends the whole
+  // process when a worker runs out of memory; Bun's workers just grow).
+  ignore: typeof (globalThis as { Worker?: unknown }).Worker === "function",
+  fn: async () => {
+    const before = workersAlive();
+    const errors: unknown[] = [];
+    const pool = new WorkerPool<SyncApi>(new URL("./fixtures/sync.worker.ts", import.meta.url), {
+      size: 2,
+      resourceLimits: { maxOldGenerationSizeMb: 32 },
+      onError: (e) => errors.push(e),
+    });
+    try {
+      const hog = pool.create("Hog");
+      const other = pool.create("Counter", 1); // the other worker: fewest objects
+      const neighbour = pool.createWith({ near: hog }, "Counter", 2);
+      await Promise.all([hog.ready, other.ready, neighbour.ready]);
+      const queued = neighbour.futureSync("get"); // behind nothing: runs before the hog starts
+      assert.equal(await queued, 2);
+      const hogging = hog.futureSync("hog");
+      const behind = neighbour.futureSync("get");
+      await assert.rejects(hogging, isCrash);
+      await assert.rejects(behind, isCrash);
+      assert.equal(hog.crashed, true);
+      assert.equal(neighbour.crashed, true);
+      assert.throws(() => neighbour.desync("add", 1), isCrash);
+      // The other worker carries on, and the pool replaces the dead one.
+      other.desync("add", 1);
+      assert.equal(await other.futureSync("get"), 2);
+      assert.equal(await pool.create("Counter", 9).futureSync("get"), 9);
+      assert.equal(errors.filter((e) => !isCrash(e)).length, 0, errors.map(String).join("; "));
+    } finally {
+      await pool.terminate();
+    }
+    assert.equal(workersAlive(), before);
+  },
 });
 
 Deno.test("worker: a worker entry that fails to load crashes its objects, no promise hangs", async () => {
