@@ -34,6 +34,8 @@ import {
   OK,
   PIPE_ACK,
   PIPE_FAIL,
+  PIPE_IDS,
+  PIPE_ITEMS,
   PIPE_OUT,
   READY,
   replyEnd,
@@ -430,7 +432,9 @@ export class Connection {
         if (transfer === undefined) this.#endpoint.post(op);
         else this.#endpoint.post(op, transfer);
       } catch (error) {
-        const job = jobs[k];
+        // A pipe's items are no job of their own: their pipe's job fails.
+        const job = jobs[k] ??
+          (op[0] === PIPE_ITEMS ? this.pending.get(op[1] as number) : undefined);
         const failure = new TypeError(
           `${describeJob(job, op, this.#methodNames)}: a value cannot be sent to the worker ` +
             `(structured clone refused it: ${(error as Error)?.message})`,
@@ -513,8 +517,8 @@ export class Connection {
   }
 
   #reply(id: number, ok: boolean, value: unknown): void {
-    if (id < 0) {
-      // An untracked job's (see untracked.ts): its id is -objectId.
+    if (id < 0 && id > -PIPE_IDS) {
+      // An untracked job's (see untracked.ts): its id is -objectId (a pipe's is below).
       this.#untracked.answer(-id, ok, value);
       if (this.#untracked.count === 0) this.#maybeIdle();
       return;
@@ -613,7 +617,7 @@ function describeJob(
   names: Record<string, string[]>,
 ): string {
   if (job === undefined) return "WorkerDesync.after()";
-  let method = job.id < 0 ? op[3] : job.method; // an untracked job's stand-in has none
+  let method = job.method ?? op[3]; // an untracked job's stand-in has none
   if (typeof method === "number") method = names[job.object.className]?.[method];
   return `${job.what}(${method === undefined ? "" : JSON.stringify(method)})`;
 }
