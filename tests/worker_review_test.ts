@@ -9,10 +9,12 @@ import { pipe, pipeIn } from "../pipe.ts";
 import { handleState } from "../worker/object.ts";
 import type { WorkerDesync } from "../worker.ts";
 import { withEntryPool } from "./_worker_helpers.ts";
+import type { Api as BankApi } from "./fixtures/bank.worker.ts";
 import type { Api } from "./fixtures/pipe.worker.ts";
 import type { Total } from "./fixtures/pipe_target.ts";
 
 const PIPE_ENTRY = new URL("./fixtures/pipe.worker.ts", import.meta.url);
+const BANK_ENTRY = new URL("./fixtures/bank.worker.ts", import.meta.url);
 
 /** `promise`, or a rejection saying it hung if it has not settled within `ms`. */
 async function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -115,5 +117,20 @@ Deno.test("worker: a pipe's end is not taken for the answer of another object's 
     await until(() => errors.length > 0, 10_000);
     assert.equal(errors.length, 1, "the fire-and-forget failure was lost");
     assert.match((errors[0] as Error).message, /negative item -1/);
+  });
+});
+
+Deno.test("worker: a reference to an object whose construction fails gives the callee that failure", async () => {
+  await withEntryPool<BankApi>(BANK_ENTRY, { size: 1 }, async (pool) => {
+    const bank = pool.create("Bank");
+    const broken = pool.createWith({ near: bank }, "Account", -2); // the constructor refuses it
+    // Sent before the main side knew: the callee's jobs on the reference
+    // must fail with the constructor's error, as every job of the object does.
+    const read = bank.futureSync("read", broken);
+    await assert.rejects(broken.ready, /negative balance/);
+    await assert.rejects(read, (error: Error) => {
+      assert.match(error.message, /negative balance -2/);
+      return true;
+    });
   });
 });
