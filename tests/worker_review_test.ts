@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { pipe, pipeIn } from "../pipe.ts";
 import { handleState } from "../worker/object.ts";
-import type { WorkerDesync } from "../worker.ts";
+import { transfer, type WorkerDesync, WorkerPool } from "../worker.ts";
 import { withEntryPool } from "./_worker_helpers.ts";
 import type { Api as BankApi } from "./fixtures/bank.worker.ts";
 import type { Api } from "./fixtures/pipe.worker.ts";
@@ -133,4 +133,31 @@ Deno.test("worker: a reference to an object whose construction fails gives the c
       return true;
     });
   });
+});
+
+Deno.test("worker: a job cancelled before it is sent leaves the buffers it would transfer with the caller", async () => {
+  await withEntryPool<Api>(PIPE_ENTRY, {}, async (pool) => {
+    const bytes = pool.create("Bytes");
+    await bytes.ready;
+    const controller = new AbortController();
+    const buffer = new Uint8Array([1, 2, 3]).buffer;
+    const cancelled = bytes.withOptions({ signal: controller.signal })
+      .futureSync("sum", transfer(buffer, [buffer]));
+    controller.abort(new Error("not now")); // in the same tick: the job is never sent
+    await assert.rejects(cancelled, /not now/);
+    assert.equal(await bytes.futureSync("sum", new Uint8Array([4]).buffer), 4);
+    assert.equal(buffer.byteLength, 3, "the buffer of a job never sent was moved away");
+  });
+});
+
+Deno.test("worker: resourceLimits: a bad value names options.resourceLimits", () => {
+  const entry = new URL("./fixtures/pipe.worker.ts", import.meta.url);
+  assert.throws(
+    () => new WorkerPool(entry, { resourceLimits: 5 as never }),
+    /"options\.resourceLimits" must be an object/,
+  );
+  assert.throws(
+    () => new WorkerPool(entry, { resourceLimits: { maxOldGenerationSize: 64 } as never }),
+    /unknown key "maxOldGenerationSize" in "options\.resourceLimits"; accepted: maxOldGenerationSizeMb/,
+  );
 });

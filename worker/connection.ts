@@ -301,6 +301,7 @@ export class Connection {
     if (job.settled) return;
     if (job.op >= 0) {
       (this.#outbox[job.op] as number) += TOMBSTONE; // never sent: the worker skips it
+      this.#transfers?.delete(this.#starts.indexOf(job.op)); // what it would move stays here
       this.#finish(job);
     } else {
       this.send(undefined, [CANCEL, job.id, serializeError(reason)]);
