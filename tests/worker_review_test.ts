@@ -52,6 +52,7 @@ Deno.test("worker: a finished pipe no longer counts in its object's queued (nor 
 Deno.test("worker: a pipe item that cannot be cloned ends the pipe with a TypeError, not a hang", async () => {
   await withEntryPool<Api>(PIPE_ENTRY, {}, async (pool) => {
     const total = pool.create("Total");
+    await total.ready; // (a worker's start is not what is timed)
     const items = [1, (() => 2) as unknown as number, 3];
     await assert.rejects(
       settlesWithin(pipeIn(total, items, "add"), 10_000, "pipeIn"),
@@ -67,6 +68,7 @@ Deno.test("worker: a pipe item that cannot be cloned ends the pipe with a TypeEr
 Deno.test("worker: a pipe's transfer list that cannot be transferred ends the pipe, not a hang", async () => {
   await withEntryPool<Api>(PIPE_ENTRY, {}, async (pool) => {
     const bytes = pool.create("Bytes");
+    await bytes.ready; // (a worker's start is not what is timed)
     const notTransferable = { not: "transferable" } as unknown as Transferable;
     await assert.rejects(
       settlesWithin(
@@ -160,4 +162,26 @@ Deno.test("worker: resourceLimits: a bad value names options.resourceLimits", ()
     () => new WorkerPool(entry, { resourceLimits: { maxOldGenerationSize: 64 } as never }),
     /unknown key "maxOldGenerationSize" in "options\.resourceLimits"; accepted: maxOldGenerationSizeMb/,
   );
+});
+
+Deno.test("worker: items or arguments that share a buffer transfer it once", async () => {
+  await withEntryPool<Api>(PIPE_ENTRY, {}, async (pool) => {
+    const bytes = pool.create("Bytes");
+    await bytes.ready; // (a worker's start is not what is timed)
+    // One buffer in two items, each naming it: one message moves it once.
+    const shared = new Uint8Array([1, 2, 3, 4]).buffer;
+    const items = [shared, shared];
+    const sums = await settlesWithin(
+      Array.fromAsync(pipe(bytes, items, "sum", { batch: 2, transfer: (b) => [b] })),
+      10_000,
+      "pipe",
+    );
+    assert.deepEqual(sums, [10, 10]);
+    assert.equal(shared.byteLength, 0);
+    // Two arguments marked with the same buffer, and a list naming it twice.
+    const buffer = new Uint8Array([5]).buffer;
+    const twice = transfer(buffer, [buffer, buffer]);
+    assert.equal(await bytes.futureSync("sum", twice), 5);
+    assert.equal(buffer.byteLength, 0);
+  });
 });

@@ -199,7 +199,12 @@ class RemotePipe {
     if (this.#ended) return; // the engine stopped: the item is dropped
     if (this.#transfer !== undefined) {
       const list = this.#transfer(item);
-      if (list.length > 0) (this.#transfers ??= []).push(...list);
+      if (list.length > 0) {
+        // Items of one batch may share a buffer (views of it): a transfer list
+        // names it once (Node, Bun and browsers refuse duplicates).
+        const all = this.#transfers ??= [];
+        for (const transferable of list) if (!all.includes(transferable)) all.push(transferable);
+      }
     }
     if (this.#items.push(item) === 1) this.#state.conn.hold(this.#sendItems);
     if (this.#items.length >= this.#batch) this.#flush();
