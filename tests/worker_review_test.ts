@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { pipe, pipeIn } from "../pipe.ts";
 import { handleState } from "../worker/object.ts";
 import { transfer, type WorkerDesync, WorkerPool } from "../worker.ts";
+import { collect } from "./_helpers.ts";
 import { withEntryPool } from "./_worker_helpers.ts";
 import type { Api as BankApi } from "./fixtures/bank.worker.ts";
 import type { Api } from "./fixtures/pipe.worker.ts";
@@ -40,7 +41,7 @@ Deno.test("worker: a finished pipe no longer counts in its object's queued (nor 
     const total = pool.createWith({ maxQueued: 2 }, "Total");
     await total.ready;
     await pipeIn(total, [1, 2, 3], "add");
-    assert.deepEqual(await Array.fromAsync(pipe(total, [4], "addAndGet")), [10]);
+    assert.deepEqual(await collect(pipe(total, [4], "addAndGet")), [10]);
     await until(() => total.queued === 0, 10_000);
     assert.equal(total.queued, 0, "the pipes' jobs are still counted as unanswered");
     // With the two pipes' places given back, the object takes jobs again.
@@ -72,7 +73,7 @@ Deno.test("worker: a pipe's transfer list that cannot be transferred ends the pi
     const notTransferable = { not: "transferable" } as unknown as Transferable;
     await assert.rejects(
       settlesWithin(
-        Array.fromAsync(
+        collect(
           pipe(bytes, [new ArrayBuffer(2)], "size", { transfer: () => [notTransferable] }),
         ),
         10_000,
@@ -172,7 +173,7 @@ Deno.test("worker: items or arguments that share a buffer transfer it once", asy
     const shared = new Uint8Array([1, 2, 3, 4]).buffer;
     const items = [shared, shared];
     const sums = await settlesWithin(
-      Array.fromAsync(pipe(bytes, items, "sum", { batch: 2, transfer: (b) => [b] })),
+      collect(pipe(bytes, items, "sum", { batch: 2, transfer: (b) => [b] })),
       10_000,
       "pipe",
     );
