@@ -34,6 +34,8 @@ import {
   OK,
   PIPE_ACK,
   PIPE_FAIL,
+  PIPE_IDS,
+  PIPE_ITEMS,
   PIPE_OUT,
   READY,
   replyEnd,
@@ -299,6 +301,7 @@ export class Connection {
     if (job.settled) return;
     if (job.op >= 0) {
       (this.#outbox[job.op] as number) += TOMBSTONE; // never sent: the worker skips it
+      this.#transfers?.delete(this.#starts.indexOf(job.op)); // what it would move stays here
       this.#finish(job);
     } else {
       this.send(undefined, [CANCEL, job.id, serializeError(reason)]);
@@ -430,7 +433,9 @@ export class Connection {
         if (transfer === undefined) this.#endpoint.post(op);
         else this.#endpoint.post(op, transfer);
       } catch (error) {
-        const job = jobs[k];
+        // A pipe's items are no job of their own: their pipe's job fails.
+        const job = jobs[k] ??
+          (op[0] === PIPE_ITEMS ? this.pending.get(op[1] as number) : undefined);
         const failure = new TypeError(
           `${describeJob(job, op, this.#methodNames)}: a value cannot be sent to the worker ` +
             `(structured clone refused it: ${(error as Error)?.message})`,
@@ -513,8 +518,8 @@ export class Connection {
   }
 
   #reply(id: number, ok: boolean, value: unknown): void {
-    if (id < 0) {
-      // An untracked job's (see untracked.ts): its id is -objectId.
+    if (id < 0 && id > -PIPE_IDS) {
+      // An untracked job's (see untracked.ts): its id is -objectId (a pipe's is below).
       this.#untracked.answer(-id, ok, value);
       if (this.#untracked.count === 0) this.#maybeIdle();
       return;
@@ -613,7 +618,7 @@ function describeJob(
   names: Record<string, string[]>,
 ): string {
   if (job === undefined) return "WorkerDesync.after()";
-  let method = job.id < 0 ? op[3] : job.method; // an untracked job's stand-in has none
+  let method = job.method ?? op[3]; // an untracked job's stand-in has none
   if (typeof method === "number") method = names[job.object.className]?.[method];
   return `${job.what}(${method === undefined ? "" : JSON.stringify(method)})`;
 }

@@ -15,7 +15,7 @@
 import { Desync } from "../desync/desync.ts";
 import { serializeError } from "./errors.ts";
 import { NO_EXIT_CODE } from "./blocking.ts";
-import { closeHosted, guardClose } from "./host_refs.ts";
+import { closeHosted, failedValue, guardClose } from "./host_refs.ts";
 import { answerBytes } from "./sync_bytes.ts";
 import {
   AFTER,
@@ -298,6 +298,7 @@ export class Host {
         this.#ok(jobId, undefined);
       } catch (error) {
         hosted.failed = { error };
+        ref.value = failedValue(error); // what a reference's jobs then meet
         this.#fail(jobId, error);
       }
     });

@@ -26,3 +26,17 @@ export function guardClose(desync: Desync<unknown>, className: string): Desync<u
 export function closeHosted(desync: Desync<unknown>): Promise<void> {
   return Desync.prototype.close.call(desync);
 }
+
+/**
+ * What the local Desync of an object whose construction failed holds: a
+ * value that throws the constructor's error on any use, so that the jobs a
+ * callee schedules on a reference to it (delivered before the construction
+ * ran) fail with that error, as the object's other jobs do, rather than with
+ * a TypeError about `undefined`.
+ */
+export function failedValue(error: unknown): object {
+  const rethrow = (): never => {
+    throw error;
+  };
+  return new Proxy({}, new Proxy({}, { get: () => rethrow }));
+}

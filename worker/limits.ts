@@ -2,7 +2,7 @@
 // The pool option resourceLimits: node:worker_threads' per-worker heap and
 // stack limits, checked at the pool's construction.
 
-import { assertOptions, describe } from "../_engine/validate.ts";
+import { describe } from "../_engine/validate.ts";
 
 /**
  * Memory limits for each worker of a pool, as `node:worker_threads` takes
@@ -74,7 +74,23 @@ const KEYS = [
 export function resourceLimits(value: unknown): WorkerResourceLimits | undefined {
   if (value === undefined) return undefined;
   const method = "new WorkerPool";
-  assertOptions(value, method, KEYS);
+  // Checked here rather than by assertOptions, so that messages name options.resourceLimits.
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(
+      `${method}(): "options.resourceLimits" must be an object of sizes in megabytes (${
+        KEYS.join(", ")
+      }), got ${describe(value)}`,
+    );
+  }
+  for (const key in value) {
+    if (!(KEYS as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `${method}(): unknown key "${key}" in "options.resourceLimits"; accepted: ${
+          KEYS.join(", ")
+        }`,
+      );
+    }
+  }
   const limits: WorkerResourceLimits = {};
   for (const key of KEYS) {
     const size = (value as Record<string, unknown>)[key];

@@ -27,7 +27,15 @@ import type { PipePlan } from "../_engine/remote_pipe.ts";
 import { assertCount, assertOptions, describe, optionalSignal } from "../_engine/validate.ts";
 import type { Job, ObjectState } from "./connection.ts";
 import { deserializeError, serializeError } from "./errors.ts";
-import { PIPE_ACK, PIPE_END, PIPE_FAIL, PIPE_ITEMS, PIPE_OPEN, PIPE_OUT } from "./protocol.ts";
+import {
+  PIPE_ACK,
+  PIPE_END,
+  PIPE_FAIL,
+  PIPE_IDS,
+  PIPE_ITEMS,
+  PIPE_OPEN,
+  PIPE_OUT,
+} from "./protocol.ts";
 
 /** The default window: see WorkerPipeOptions.backpressure. */
 export const DEFAULT_BACKPRESSURE = 256;
@@ -159,7 +167,7 @@ class RemotePipe {
   open(run: Engine): void {
     const state = this.#state;
     const conn = state.conn;
-    const id = -++nextPipe;
+    const id = -(PIPE_IDS + ++nextPipe);
     const job: Job = {
       id,
       object: state,
@@ -191,7 +199,12 @@ class RemotePipe {
     if (this.#ended) return; // the engine stopped: the item is dropped
     if (this.#transfer !== undefined) {
       const list = this.#transfer(item);
-      if (list.length > 0) (this.#transfers ??= []).push(...list);
+      if (list.length > 0) {
+        // Items of one batch may share a buffer (views of it): a transfer list
+        // names it once (Node, Bun and browsers refuse duplicates).
+        const all = this.#transfers ??= [];
+        for (const transferable of list) if (!all.includes(transferable)) all.push(transferable);
+      }
     }
     if (this.#items.push(item) === 1) this.#state.conn.hold(this.#sendItems);
     if (this.#items.length >= this.#batch) this.#flush();
@@ -257,5 +270,8 @@ class RemotePipe {
   }
 }
 
-/** Pipe ids are negative: they share the connection's job table with positive job ids. */
+/**
+ * Pipe ids are negative: they share the connection's job table with positive
+ * job ids, and stay below the untracked jobs' -objectId (protocol.ts).
+ */
 let nextPipe = 0;

@@ -8,7 +8,12 @@
 // of small arrays (measured with structuredClone on Deno).
 // A job id is positive, except a fire-and-forget desync() job's: it goes out
 // as -objectId (the main side keeps a count per object, not the job; see
-// Connection.call), and its reply (DONE or FAIL) carries that id back.
+// Connection.call), and its reply (DONE or FAIL) carries that id back. A
+// pipe's id (PIPE_OPEN's job) is negative too, but at or below -PIPE_IDS:
+// the two kinds of negative ids must never be taken for each other.
+
+/** Pipe ids are -(PIPE_IDS + n): below every -objectId. */
+export const PIPE_IDS = 2 ** 40;
 
 /** Main -> worker operations. */
 export const CREATE = 0; // CREATE, objectId, jobId, className, argc, ...args

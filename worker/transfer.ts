@@ -60,7 +60,7 @@ export function transfer<T>(value: T, transferables: Transferable[]): T {
   }
   marks ??= new WeakMap();
   if (!marks.has(value as object)) outstanding++;
-  marks.set(value as object, transferables);
+  marks.set(value as object, [...new Set(transferables)]); // runtimes but Deno refuse duplicates
   return value;
 }
 
@@ -80,7 +80,9 @@ export function takeTransfers(values: readonly unknown[]): unknown[] | undefined
   let all: unknown[] | undefined;
   for (let i = 0; i < values.length; i++) {
     const list = takeTransfer(values[i]);
-    if (list !== undefined) (all ??= []).push(...list);
+    if (list === undefined) continue;
+    all ??= [];
+    for (const transferable of list) if (!all.includes(transferable)) all.push(transferable);
   }
   return all;
 }
