@@ -296,6 +296,8 @@ Deno.test("worker: a hosted Desync<U> parameter takes a WorkerDesync<U> on the m
     bank.desync("read", local);
     // @ts-expect-error: a number is not a reference
     bank.desync("read", 1);
+    // @ts-expect-error: a handle on a Bank is not a reference to an Account
+    bank.desync("read", bank);
     return method;
   };
   assert.equal(typeof calls, "function");

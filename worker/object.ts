@@ -156,6 +156,12 @@ export function closeObject(state: ObjectState & { closing?: Promise<void> }, li
  * ```
  */
 export class WorkerDesync<T> {
+  /**
+   * Never set: it makes `T` part of the type, so that a `WorkerDesync<Bank>`
+   * is not taken for a `WorkerDesync<Account>` (every other use of `T` is in
+   * a generic method, which TypeScript does not compare).
+   */
+  #type?: T;
   #state: ObjectState & { closing?: Promise<void> };
   #link: PoolLink;
   #ready: Promise<void>;
