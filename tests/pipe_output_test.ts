@@ -116,7 +116,7 @@ Deno.test("worker: a pipe() into a worker object frees room half a window at a t
       const { state, source } = counted();
       const reader = pipe(total, source, "addAndGet", { backpressure: 32, batch: 4 }).getReader();
       await waitFor(() => state.pulled === 32, "a full window");
-      await delay(50); // every result is back
+      await total.futureSync("get"); // answered after the pipe's results: all are back
       // The first read takes one result and hands the stream the 14 more that the input must
       // wait for (room for 16 of a window of 32): those 15 reads need no call back.
       let expected = 0;
@@ -151,10 +151,10 @@ Deno.test("worker: results handed to the stream but not yet read still count aga
     const reader = pipe(total, source(), "addAndGet", { backpressure: 32, batch: 8 }).getReader();
     const sum = (n: number) => n * (n + 1) / 2;
     await waitFor(() => state.pulled === 32, "a full window");
-    await delay(50); // every result is back
+    await total.futureSync("get"); // answered after the pipe's results: all are back
     for (let n = 1; n <= 16; n++) assert.equal((await reader.read()).value, sum(n));
     await waitFor(() => state.pulled === 40, "room for 16, the source stops at 40");
-    await delay(50);
+    await total.futureSync("get"); // results 17 to 40 are back
     // Nothing waits for room: this read hands the stream a slice of results 17 to 32.
     assert.equal((await reader.read()).value, sum(17));
     gate.resolve();
