@@ -116,10 +116,11 @@ export function planRemotePipe(
  * How many items of room the engine waits for before taking more (PipePlan's
  * `chunk`). A batch at least, so that items leave in whole batches. With a
  * readable output, whose reader frees room one result at a time, half the
- * window: room freed 64 items at a time made a message per batch, and a
- * message costs the sending thread tens of microseconds (bench/worker.ts:
- * half a window of 256 halves the messages, and raises pipe() from 0.3-0.5 to
- * 0.7-1.1 M items/s) while the other half keeps the worker busy.
+ * window: room freed 64 items at a time made a message per batch, and each
+ * message wakes the other thread (tens of microseconds on a loaded machine).
+ * Half a window of 256 halves the messages (measured side by side, 1 M items:
+ * pipe() from 0.3-0.5 to 0.5-1.1 M items/s) while the other half keeps the
+ * worker busy.
  */
 function roomChunk(size: number, limit: number, collect: boolean): number {
   if (size === Infinity) return 1; // no limit either: the engine never waits for room
