@@ -9,8 +9,14 @@
 // Back-pressure: new items are accepted only while fewer than `limit` items
 // are in flight (queued or being processed) or waiting unread as results. A
 // waiting input (`pump`, or a writer's pending `write`) is released only once
-// there is room again for `chunk` items (1 locally; a batch for a pipe into a
-// worker), or the input side is over.
+// there is room again for `chunk` items (1 locally; a batch or more for a
+// pipe into a worker), or the input side is over.
+//
+// The readable output hands results to its stream in slices (see `#pull`):
+// the stream calls back only when a read finds its queue empty, and a slice
+// ends exactly where the waiting input may go on, so that a local pipe
+// (chunk 1) frees room at each read as before while a pipe into a worker
+// reads most results without a call back.
 //
 // Endings:
 // - soft (input exhausted or failed, writable closed or aborted, Desync
@@ -62,6 +68,11 @@ export class PipeRun {
   #roomWaiter: (() => void) | null = null;
   #resultWaiter: (() => void) | null = null;
   #stream: ReadableStreamDefaultController<unknown> | null = null;
+  /**
+   * Results handed to the stream at the last pull and maybe still in its
+   * queue: counted as unread until the next pull shows they were read.
+   */
+  #inStream = 0;
   #streamDone = false;
   #resolve: (() => void) | null = null;
   #reject: ((reason: unknown) => void) | null = null;
@@ -99,7 +110,7 @@ export class PipeRun {
 
   /** Items in flight or waiting unread: what counts against the limit. */
   #taken(): number {
-    return this.#pending + (this.#results === null ? 0 : this.#results.length);
+    return this.#pending + (this.#results === null ? 0 : this.#results.length + this.#inStream);
   }
 
   /** Applies an abort that happened before the pipe started (after its input is wired). */
@@ -145,6 +156,7 @@ export class PipeRun {
     this.#haltInput(reason);
     this.#wakeRoom();
     this.#finish();
+    if (!keepResults) this.#endStream(); // drops what the stream's queue still holds
   }
 
   /** Reads `reader` until it ends, the pipe stops, or it fails (pipe, pipeIn). */
@@ -265,10 +277,38 @@ export class PipeRun {
     if (!this.#inputOpen && this.#pending === 0) this.#finish();
   }
 
+  /**
+   * Called by the stream when a read waits and its queue is empty (the
+   * highWaterMark is 0): so every result handed over before has been read.
+   * It hands over a slice of the waiting results at once: the first goes to
+   * the waiting read, the rest wait in the stream's queue (still counted as
+   * unread, `#inStream`) and are read without calling back here, a read
+   * costing a third of a pulled one. The slice is as long as the reads it
+   * takes before the waiting input has room for its next `chunk` (so the
+   * next pull, which learns that they were read, comes exactly when the
+   * input may go on), or up to a `chunk` when nothing waits for room (all of
+   * them once the input is over). A local pipe (chunk 1) thus hands over one
+   * result per read while its input waits, as a pull per read would.
+   */
   #pull(controller: ReadableStreamDefaultController<unknown>): Promise<void> | undefined {
     const results = this.#results!;
-    if (results.length > 0) {
+    const available = results.length;
+    this.#inStream = 0; // a read waits: the queue is empty, everything handed over was read
+    if (available > 0) {
+      let slice = available;
+      if (this.#inputOpen) {
+        slice = this.#roomWaiter === null
+          ? this.#chunk
+          : this.#pending + available + this.#chunk - this.#limit - 1;
+        if (slice > available) slice = available;
+      }
       controller.enqueue(results.shift());
+      if (slice > 1) {
+        for (let i = 1; i < slice; i++) controller.enqueue(results.shift());
+        // The queue's length (highWaterMark 0): `slice - 1`, or `slice` if
+        // the reader released its lock meanwhile and its read no longer waits.
+        this.#inStream = -controller.desiredSize!;
+      }
       this.#wakeRoom();
       return undefined;
     }
@@ -291,10 +331,19 @@ export class PipeRun {
       if (ending.failed) this.#reject!(ending.reason);
       else this.#resolve!();
       this.#resolve = this.#reject = null;
-    } else if (this.#results!.length === 0) {
-      this.#endStream(); // nothing left to read: end now, even if nobody is reading
+    } else if (this.#results!.length === 0 && (!ending.failed || this.#streamEmpty())) {
+      // Nothing left to hand over: end now, even if nobody is reading. A
+      // close lets the stream's queue be read first, an error would drop it:
+      // then the pull that finds the queue empty ends it.
+      this.#endStream();
     }
     this.#wakeResult();
+  }
+
+  /** Whether the stream's queue holds no result (or the stream is over). */
+  #streamEmpty(): boolean {
+    const size = this.#stream?.desiredSize;
+    return size === null || size === undefined || size >= 0;
   }
 
   #endStream(): void {

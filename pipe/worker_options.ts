@@ -51,9 +51,12 @@ export interface WorkerPipeOptions<I> {
    */
   backpressure?: number;
   /**
-   * At most how many items travel in one message (and run as one job in the
-   * worker, back to back): a positive integer, or `Infinity` (then up to
-   * `backpressure`). A message, not an item, is what costs.
+   * At most how many items travel as one operation (and run as one job in
+   * the worker, back to back): a positive integer, or `Infinity` (then up to
+   * `backpressure`). A message, not an item, is what costs: the operations
+   * queued in one tick share a message, and the pipe takes items in runs of
+   * at least a batch (half the window for `pipe` and `transform`, whose
+   * reader frees room one result at a time).
    *
    * @default {64}
    *

@@ -12,9 +12,10 @@
 // - Items leave in the order offered, at most `batch` per operation, through
 //   the connection's outbox: they interleave with the object's other jobs in
 //   the order scheduled: a partial batch goes out at the end of the tick, or
-//   before any other operation is queued on the connection (Connection.hold). The engine frees room a batch at a time (PipePlan's
-//   `chunk`), so that a reader taking one result at a time does not turn
-//   into one message per item.
+//   before any other operation is queued on the connection (Connection.hold).
+//   The engine frees room a batch at a time, half a window for a readable
+//   output (PipePlan's `chunk`, see roomChunk), so that a reader taking one
+//   result at a time does not turn into one message per item.
 // - Replies come in item order; the engine's count of items in flight only
 //   drops on a reply, so "offered minus answered" never exceeds the limit.
 // - Nothing is sent after PIPE_END; a hard stop (the engine's signal aborts)
@@ -113,10 +114,25 @@ export function planRemotePipe(
     queue: driver as unknown as QueueCore,
     process: notRunHere,
     limit: limit as number,
-    chunk: size === Infinity ? 1 : size,
+    chunk: roomChunk(size, limit as number, collect),
     signal,
     attach: (run) => driver.open(run),
   };
+}
+
+/**
+ * How many items of room the engine waits for before taking more (PipePlan's
+ * `chunk`). A batch at least, so that items leave in whole batches. With a
+ * readable output, whose reader frees room one result at a time, half the
+ * window: room freed 64 items at a time made a message per batch, and each
+ * message wakes the other thread (tens of microseconds on a loaded machine).
+ * Half a window of 256 halves the messages (measured side by side, 1 M items:
+ * pipe() from 0.3-0.5 to 0.5-1.1 M items/s) while the other half keeps the
+ * worker busy.
+ */
+function roomChunk(size: number, limit: number, collect: boolean): number {
+  if (size === Infinity) return 1; // no limit either: the engine never waits for room
+  return collect && limit !== Infinity ? Math.max(size, Math.ceil(limit / 2)) : size;
 }
 
 interface Engine {
