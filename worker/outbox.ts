@@ -7,15 +7,16 @@
 //   #starts, the job waiting on it (or undefined) in #outJobs at the same
 //   index, and what it transfers, if anything, in #transfers at that index.
 // - A tracked job enters the connection's `pending` when it is queued;
-//   `job.op` is its start in the outbox while it waits there, -1 once it is
-//   posted (cancel() then tombstones it in place: the worker skips it).
-// - Nothing is posted before the connection is ready; then the outbox leaves
+//   `job.op` is its start in the outbox while it waits there (a cancel then
+//   tombstones it in place, and the worker skips it), -1 once it is posted.
+// - The outbox posts nothing before the connection is ready; then it leaves
 //   once per tick (a microtask), or at once when it reaches FLUSH_AT.
 // - A pipe holding a partial batch of items (hold()) sends it before any
 //   other operation is queued: a pipe's items keep their place among jobs.
 // - An operation that cannot be cloned fails alone, where it was made (its
 //   job rejects); the others still go, in order. An operation behind a
-//   construction that could not be sent fails with that construction's error.
+//   construction that could not be sent, in the same batch, fails with that
+//   construction's error.
 // - The endpoint keeps the process alive from the moment a job is queued
 //   until the connection is idle (unref()).
 
