@@ -78,8 +78,11 @@ export class Connection {
   readonly dedicated: boolean;
   #hooks: PoolHooks;
   #endpoint: Endpoint;
-  /** The operations queued and not yet posted (outbox.ts). */
-  #out: Outbox;
+  /**
+   * The operations queued and not yet posted (outbox.ts). The per-job hot
+   * path calls `outbox.call()` itself: a forwarder here cost ~8% of it.
+   */
+  readonly outbox: Outbox;
   #sync: SyncChannel | undefined;
   /** Names the worker in messages ("worker 3": the third started in this thread). */
   readonly number: number = ++workerNumber;
@@ -104,7 +107,12 @@ export class Connection {
     }, nonce());
     this.#endpoint = endpoint;
     this.#tag = tag;
-    this.#out = new Outbox(this, endpoint, this.#untracked, (id, ok, v) => this.#reply(id, ok, v));
+    this.outbox = new Outbox(
+      this,
+      endpoint,
+      this.#untracked,
+      (id, ok, v) => this.#reply(id, ok, v),
+    );
     const timeout = hooks.startTimeout;
     if (timeout !== Infinity && this.state === "starting") {
       this.#startTimer = setTimeout(() => {
@@ -123,19 +131,7 @@ export class Connection {
 
   /** Queues an operation for the worker (see Outbox.send). */
   send(job: Job | undefined, fields: unknown[], args?: unknown[], transfer?: unknown[]): void {
-    this.#out.send(job, fields, args, transfer);
-  }
-
-  /** Queues a CALL, AFTER or SYNC, the per-job hot path (see Outbox.call). */
-  call(
-    job: Job,
-    kind: number,
-    objectId: number,
-    method: string | number,
-    cancellable: number,
-    args: unknown[],
-  ): void {
-    this.#out.call(job, kind, objectId, method, cancellable, args);
+    this.outbox.send(job, fields, args, transfer);
   }
 
   #untracked: UntrackedJobs = new UntrackedJobs();
@@ -147,19 +143,19 @@ export class Connection {
 
   /** A pipe holds a partial batch: `sendItems` is called before the next operation is queued. */
   hold(sendItems: () => void): void {
-    this.#out.hold(sendItems);
+    this.outbox.hold(sendItems);
   }
 
   /** The pipe is sending (or dropping) its partial batch itself. */
   release(sendItems: () => void): void {
-    this.#out.release(sendItems);
+    this.outbox.release(sendItems);
   }
 
   /** The caller gave up on `job` (its signal aborted). */
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
     if (job.op >= 0) {
-      this.#out.tombstone(job); // never sent: the worker skips it
+      this.outbox.tombstone(job); // never sent: the worker skips it
       this.#finish(job);
     } else {
       this.send(undefined, [CANCEL, job.id, serializeError(reason)]);
@@ -210,7 +206,7 @@ export class Connection {
       method,
       flags | (timeout === Infinity ? 0 : CANCELLABLE),
     ], args);
-    this.#out.flush();
+    this.outbox.flush();
     if (outcome === undefined) {
       // Not refused at the post (a value that cannot be cloned): wait.
       const answer = channel.wait(job.id, deadline, this.#endpoint.stopped);
@@ -250,9 +246,9 @@ export class Connection {
           this.state = "ready";
           clearTimeout(this.#startTimer);
           this.#startTimer = undefined;
-          this.#out.methodNames = batch[i + 1] as Record<string, string[]>;
-          this.#hooks.classes(this.#out.methodNames);
-          this.#out.flush();
+          this.outbox.methodNames = batch[i + 1] as Record<string, string[]>;
+          this.#hooks.classes(this.outbox.methodNames);
+          this.outbox.flush();
           break;
         case OK:
           this.#reply(batch[i + 1] as number, true, batch[i + 2]);
@@ -328,7 +324,7 @@ export class Connection {
   /** No tracked job pending: lets the process exit if no untracked one is either. */
   #maybeIdle(): void {
     if (this.pending.size !== 0 || this.#untracked.count !== 0) return;
-    this.#out.unref();
+    this.outbox.unref();
     if (this.objects.size === 0) this.#hooks.idle(this);
   }
 
@@ -363,7 +359,7 @@ export class Connection {
     this.#startTimer = undefined;
     liveWorkers--;
     this.#sync?.close();
-    this.#out.clear();
+    this.outbox.clear();
     for (const object of this.objects) {
       if (crash !== undefined) {
         object.status = "crashed";

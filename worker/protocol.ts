@@ -8,7 +8,7 @@
 // of small arrays (measured with structuredClone on Deno).
 // A job id is positive, except a fire-and-forget desync() job's: it goes out
 // as -objectId (the main side keeps a count per object, not the job; see
-// Connection.call), and its reply (DONE or FAIL) carries that id back.
+// Outbox.call), and its reply (DONE or FAIL) carries that id back.
 
 /** Main -> worker operations. */
 export const CREATE = 0; // CREATE, objectId, jobId, className, argc, ...args
