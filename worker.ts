@@ -63,7 +63,7 @@ export { QueueFullError } from "./worker/queue_full.ts";
 export type { WorkerResourceLimits } from "./worker/limits.ts";
 export type { CreateOptions, WorkerPoolOptions } from "./worker/options.ts";
 export { WorkerPool } from "./worker/pool.ts";
-export { jobSignal } from "./worker/host.ts";
+export { jobSignal } from "./worker/job_signal.ts";
 export { serve } from "./worker/serve.ts";
 export { transfer } from "./worker/transfer.ts";
 export type {

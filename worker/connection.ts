@@ -1,6 +1,7 @@
 // Copyright 2026 the desync authors. MIT license.
-// One worker of a pool, seen from the main thread: its outgoing batch, the
-// jobs it owes replies for, the objects it hosts, and its death.
+// One worker of a pool, seen from the main thread: the jobs it owes replies
+// for, the objects it hosts, its replies, and its death. Its outgoing batch
+// is its Outbox (outbox.ts); what a job and an object are is in job.ts.
 //
 // Worker lifecycle and its invariants:
 // - STARTING: the worker runs its module; operations wait in the outbox (a
@@ -17,81 +18,33 @@
 
 import { type ClosedError, DesyncError } from "../_engine/errors.ts";
 import { describe } from "../_engine/validate.ts";
-import type { ErrorHandler } from "../_engine/types.ts";
 import { SyncChannel, syncTimedOut } from "./blocking.ts";
 import { UntrackedJobs } from "./untracked.ts";
 import type { Endpoint, Starter } from "./endpoint.ts";
 import { deserializeError, serializeError, WorkerCrashedError } from "./errors.ts";
+import type { Job, ObjectState } from "./job.ts";
+import { Outbox } from "./outbox.ts";
 import {
   CANCEL,
   CANCELLABLE,
-  CLOSE,
   CLOSING,
-  CREATE,
   DONE,
   FAIL,
-  FLUSH_AT,
   OK,
   PIPE_ACK,
   PIPE_FAIL,
   PIPE_IDS,
-  PIPE_ITEMS,
   PIPE_OUT,
   READY,
   replyEnd,
   REPORT,
-  requestEnd,
-  SETTLE,
   SYNC,
-  TOMBSTONE,
 } from "./protocol.ts";
-import { splitAtTransfers, takeTransfers } from "./transfer.ts";
 
-/** An object hosted by a worker, seen from the main thread. */
-export interface ObjectState {
-  readonly id: number;
-  readonly className: string;
-  readonly conn: Connection;
-  /** "closing" once close() was called; "closed" once the worker freed it. */
-  status: "live" | "closing" | "closed" | "crashed";
-  crash: WorkerCrashedError | undefined;
-  /** Set when construction failed: every job fails with it. */
-  failed: { error: unknown } | undefined;
-  onError: ErrorHandler | undefined;
-  /** Jobs scheduled and not yet answered (cancelled ones excluded). */
-  queued: number;
-  /** Past this many queued jobs, scheduling throws QueueFullError (CreateOptions.maxQueued). */
-  readonly maxQueued: number;
-  /** after() jobs whose promise's value is not yet on its way to the worker. */
-  afters?: Set<Job>;
-  /**
-   * Fire-and-forget jobs sent untracked (see untracked.ts) and
-   * not yet answered, and the one Job that stands for all of them.
-   */
-  untracked?: number;
-  fireAndForget?: Job;
-  /** Told before close() sends its CLOSE: the pipes into this object (worker/pipe.ts). */
-  closeListeners?: Set<() => void>;
-}
+export type { Job, ObjectState } from "./job.ts";
 
 /** Takes a pipe's reply (PIPE_ACK, PIPE_OUT or PIPE_FAIL) starting at `batch[i]`. */
 export type PipeReplies = (batch: readonly unknown[], i: number) => void;
-
-/** A scheduled operation that owes its caller an answer. */
-export interface Job {
-  readonly id: number;
-  readonly object: ObjectState;
-  /** Settles the caller; called at most once. */
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  settled: boolean;
-  /** Where the operation starts in the outbox while it waits there; -1 once sent. */
-  op: number;
-  /** What the operation was, for messages: "WorkerDesync.futureSync", and its method. */
-  readonly what: string;
-  readonly method: string | undefined;
-  cleanup: (() => void) | undefined;
-}
 
 export interface PoolHooks {
   report(error: unknown): void;
@@ -126,20 +79,11 @@ export class Connection {
   readonly dedicated: boolean;
   #hooks: PoolHooks;
   #endpoint: Endpoint;
-  #outbox: unknown[] = [];
-  /** Where each operation of the outbox starts, and who waits on it. */
-  #starts: number[] = [];
-  #outJobs: (Job | undefined)[] = [];
-  /** The transfer lists of the outbox's operations that have one, by their index in #starts. */
-  #transfers: Map<number, unknown[]> | undefined;
   /**
-   * Pipes holding a partial batch of items (worker/pipe.ts): each sends it
-   * before any other operation is queued, so that a pipe's items keep their
-   * place among the jobs scheduled after them.
+   * The operations queued and not yet posted (outbox.ts). The per-job hot
+   * path calls `outbox.call()` itself: a forwarder here cost ~8% of it.
    */
-  #held: Set<() => void> | undefined;
-  #flushQueued = false;
-  #referenced = true;
+  readonly outbox: Outbox;
   #sync: SyncChannel | undefined;
   /** Names the worker in messages ("worker 3": the third started in this thread). */
   readonly number: number = ++workerNumber;
@@ -164,6 +108,12 @@ export class Connection {
     }, nonce());
     this.#endpoint = endpoint;
     this.#tag = tag;
+    this.outbox = new Outbox(
+      this,
+      endpoint,
+      this.#untracked,
+      (id, ok, v) => this.#reply(id, ok, v),
+    );
     const timeout = hooks.startTimeout;
     if (timeout !== Infinity && this.state === "starting") {
       this.#startTimer = setTimeout(() => {
@@ -180,128 +130,33 @@ export class Connection {
     }
   }
 
-  /**
-   * Queues an operation: its fixed fields, then `args` (if given) inline
-   * after their count. `job` is the caller waiting on it, if any. What
-   * `transfer` lists, and what transfer() marked among `args`, is
-   * transferred with the message.
-   */
+  /** Queues an operation for the worker (see Outbox.send). */
   send(job: Job | undefined, fields: unknown[], args?: unknown[], transfer?: unknown[]): void {
-    if (this.#held !== undefined && this.#held.size > 0) this.#sendHeld();
-    const outbox = this.#outbox;
-    if (job !== undefined) {
-      this.pending.set(job.id, job);
-      job.object.queued++;
-      job.op = outbox.length;
-      if (!this.#referenced) {
-        this.#referenced = true;
-        this.#endpoint.ref();
-      }
-    }
-    if (args !== undefined) {
-      const marked = takeTransfers(args);
-      if (marked !== undefined) {
-        transfer = transfer === undefined ? marked : [...transfer, ...marked];
-      }
-    }
-    if (transfer !== undefined && transfer.length > 0) {
-      (this.#transfers ??= new Map()).set(this.#starts.length, transfer);
-    }
-    this.#starts.push(outbox.length);
-    this.#outJobs.push(job);
-    for (let i = 0; i < fields.length; i++) outbox.push(fields[i]);
-    if (args !== undefined) {
-      outbox.push(args.length);
-      for (let i = 0; i < args.length; i++) outbox.push(args[i]);
-    }
-    if (this.state !== "ready") return;
-    if (outbox.length >= FLUSH_AT) this.#flush(); // let the worker start on a long burst
-    else if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(this.#flushSoon);
-    }
+    this.outbox.send(job, fields, args, transfer);
   }
-
-  /**
-   * Queues a CALL, AFTER or SYNC: `send(job, [kind, objectId, job.id,
-   * method, cancellable], args)` without the array of fields (the per-job
-   * hot path).
-   */
-  call(
-    job: Job,
-    kind: number,
-    objectId: number,
-    method: string | number,
-    cancellable: number,
-    args: unknown[],
-  ): void {
-    if (this.#held !== undefined && this.#held.size > 0) this.#sendHeld();
-    const marked = takeTransfers(args);
-    if (marked !== undefined) (this.#transfers ??= new Map()).set(this.#starts.length, marked);
-    const outbox = this.#outbox;
-    const start = outbox.length;
-    if (job.id < 0) {
-      // A fire-and-forget job, untracked: `job` stands for all of the object's.
-      this.#untracked.add(job.object);
-    } else {
-      job.object.queued++;
-      this.pending.set(job.id, job);
-      job.op = start;
-    }
-    if (!this.#referenced) {
-      this.#referenced = true;
-      this.#endpoint.ref();
-    }
-    this.#starts.push(start);
-    this.#outJobs.push(job);
-    const argc = args.length;
-    outbox.push(kind, objectId, job.id, method, cancellable, argc);
-    for (let i = 0; i < argc; i++) outbox.push(args[i]);
-    if (this.state !== "ready") return;
-    if (outbox.length >= FLUSH_AT) this.#flush(); // let the worker start on a long burst
-    else if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(this.#flushSoon);
-    }
-  }
-
-  readonly #flushSoon = (): void => {
-    this.#flushQueued = false;
-    this.#flush();
-  };
 
   #untracked: UntrackedJobs = new UntrackedJobs();
-  /** The worker's classes' method names (READY): what a method index on the wire stands for. */
-  #methodNames: Record<string, string[]> = {};
 
   /** How many jobs this worker owes replies for. */
   get owed(): number {
     return this.pending.size + this.#untracked.count;
   }
 
-  /** Pipes' partial batches go ahead of the operation being queued (see hold()). */
-  #sendHeld(): void {
-    const pipes = [...this.#held!];
-    this.#held!.clear();
-    for (const sendItems of pipes) sendItems();
-  }
-
   /** A pipe holds a partial batch: `sendItems` is called before the next operation is queued. */
   hold(sendItems: () => void): void {
-    (this.#held ??= new Set()).add(sendItems);
+    this.outbox.hold(sendItems);
   }
 
   /** The pipe is sending (or dropping) its partial batch itself. */
   release(sendItems: () => void): void {
-    this.#held?.delete(sendItems);
+    this.outbox.release(sendItems);
   }
 
   /** The caller gave up on `job` (its signal aborted). */
   cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
     if (job.op >= 0) {
-      (this.#outbox[job.op] as number) += TOMBSTONE; // never sent: the worker skips it
-      this.#transfers?.delete(this.#starts.indexOf(job.op)); // what it would move stays here
+      this.outbox.tombstone(job); // never sent: the worker skips it
       this.#finish(job);
     } else {
       this.send(undefined, [CANCEL, job.id, serializeError(reason)]);
@@ -352,7 +207,7 @@ export class Connection {
       method,
       flags | (timeout === Infinity ? 0 : CANCELLABLE),
     ], args);
-    this.#flush();
+    this.outbox.flush();
     if (outcome === undefined) {
       // Not refused at the post (a value that cannot be cloned): wait.
       const answer = channel.wait(job.id, deadline, this.#endpoint.stopped);
@@ -378,80 +233,6 @@ export class Connection {
     throw outcome!.value;
   }
 
-  #flush(): void {
-    if (this.state !== "ready" || this.#outbox.length === 0) return;
-    const batch = this.#outbox;
-    const starts = this.#starts;
-    const jobs = this.#outJobs;
-    const transfers = this.#transfers;
-    this.#outbox = [];
-    this.#starts = [];
-    this.#outJobs = [];
-    this.#transfers = undefined;
-    for (const job of jobs) if (job !== undefined) job.op = -1;
-    if (transfers === undefined) return this.#post(batch, starts, jobs, 0, starts.length);
-    splitAtTransfers(
-      starts.length,
-      transfers,
-      (from, to) => this.#post(batch, starts, jobs, from, to),
-      (k) => this.#postOneByOne(batch, starts, jobs, transfers, k, k + 1),
-    );
-  }
-
-  /** Posts operations `from` to `to` (exclusive) of the batch, which transfer nothing, in one message. */
-  #post(batch: unknown[], starts: number[], jobs: (Job | undefined)[], from: number, to: number) {
-    const whole = from === 0 && to === starts.length;
-    try {
-      this.#endpoint.post(
-        whole ? batch : batch.slice(starts[from], to < starts.length ? starts[to] : batch.length),
-      );
-    } catch {
-      this.#postOneByOne(batch, starts, jobs, undefined, from, to);
-    }
-  }
-
-  /** Some operation could not be cloned: send the others, fail that one where it was made. */
-  #postOneByOne(
-    batch: unknown[],
-    starts: number[],
-    jobs: (Job | undefined)[],
-    transfers: Map<number, unknown[]> | undefined,
-    from: number,
-    to: number,
-  ): void {
-    for (let k = from; k < to; k++) {
-      const start = starts[k];
-      const op = batch.slice(start, requestEnd(batch, start));
-      const failed = jobs[k]?.object.failed;
-      if (failed !== undefined && op[0] !== CREATE && op[0] !== CLOSE) {
-        // Behind a construction that could not be sent: the worker has no such object.
-        this.#reply(jobs[k]!.id, false, failed.error);
-        continue;
-      }
-      try {
-        const transfer = transfers?.get(k);
-        if (transfer === undefined) this.#endpoint.post(op);
-        else this.#endpoint.post(op, transfer);
-      } catch (error) {
-        // A pipe's items are no job of their own: their pipe's job fails.
-        const job = jobs[k] ??
-          (op[0] === PIPE_ITEMS ? this.pending.get(op[1] as number) : undefined);
-        const failure = new TypeError(
-          `${describeJob(job, op, this.#methodNames)}: a value cannot be sent to the worker ` +
-            `(structured clone refused it: ${(error as Error)?.message})`,
-          { cause: error },
-        );
-        if (job === undefined) {
-          // The value of an after()'s promise: the worker is told it failed.
-          this.#endpoint.post([SETTLE, op[1], 0, serializeError(failure)]);
-          continue;
-        }
-        if (op[0] === CREATE) job.object.failed = { error: failure };
-        this.#reply(job.id, false, failure);
-      }
-    }
-  }
-
   #receive(data: unknown): void {
     if (this.state === "dead") return;
     if (
@@ -466,9 +247,9 @@ export class Connection {
           this.state = "ready";
           clearTimeout(this.#startTimer);
           this.#startTimer = undefined;
-          this.#methodNames = batch[i + 1] as Record<string, string[]>;
-          this.#hooks.classes(this.#methodNames);
-          this.#flush();
+          this.outbox.methodNames = batch[i + 1] as Record<string, string[]>;
+          this.#hooks.classes(this.outbox.methodNames);
+          this.outbox.flush();
           break;
         case OK:
           this.#reply(batch[i + 1] as number, true, batch[i + 2]);
@@ -544,10 +325,7 @@ export class Connection {
   /** No tracked job pending: lets the process exit if no untracked one is either. */
   #maybeIdle(): void {
     if (this.pending.size !== 0 || this.#untracked.count !== 0) return;
-    if (this.#referenced) {
-      this.#referenced = false;
-      this.#endpoint.unref();
-    }
+    this.outbox.unref();
     if (this.objects.size === 0) this.#hooks.idle(this);
   }
 
@@ -582,11 +360,7 @@ export class Connection {
     this.#startTimer = undefined;
     liveWorkers--;
     this.#sync?.close();
-    this.#outbox = [];
-    this.#starts = [];
-    this.#outJobs = [];
-    this.#transfers = undefined;
-    this.#held = undefined;
+    this.outbox.clear();
     for (const object of this.objects) {
       if (crash !== undefined) {
         object.status = "crashed";
@@ -609,18 +383,6 @@ export class Connection {
     }
     this.#hooks.dead(this);
   }
-}
-
-/** `WorkerDesync.futureSync("add")`, for messages. */
-function describeJob(
-  job: Job | undefined,
-  op: unknown[],
-  names: Record<string, string[]>,
-): string {
-  if (job === undefined) return "WorkerDesync.after()";
-  let method = job.method ?? op[3]; // an untracked job's stand-in has none
-  if (typeof method === "number") method = names[job.object.className]?.[method];
-  return `${job.what}(${method === undefined ? "" : JSON.stringify(method)})`;
 }
 
 /** A per-worker tag for the protocol's messages; not a secret, only unlikely to be posted by accident. */

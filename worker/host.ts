@@ -1,6 +1,8 @@
 // Copyright 2026 the desync authors. MIT license.
 // The worker side's host: holds class instances, each in a local Desync, and
-// answers the pool's batches through a channel that serve() opened.
+// answers the pool's batches through a channel that serve() opened. Its
+// replies leave through its HostOutbox (host_outbox.ts); the signal of the
+// job it runs is jobSignal()'s (job_signal.ts).
 //
 // Invariants of a hosted object (Hosted):
 // - Every operation for it arrives through one port, in the order the main
@@ -14,30 +16,22 @@
 
 import { Desync } from "../desync/desync.ts";
 import { serializeError } from "./errors.ts";
-import { NO_EXIT_CODE } from "./blocking.ts";
 import { closeHosted, failedValue, guardClose } from "./host_refs.ts";
-import { answerBytes } from "./sync_bytes.ts";
+import { HostOutbox, type SyncPort } from "./host_outbox.ts";
+import { type Cancellable, NOT_CANCELLED, setCurrent } from "./job_signal.ts";
 import {
   AFTER,
-  ANSWERED,
   CALL,
   CANCEL,
   CANCELLABLE,
   CLOSE,
   CLOSING,
   CREATE,
-  DONE,
-  DYING,
-  EXIT_CODE,
-  FAIL,
-  FLUSH_AT,
-  OK,
   PIPE_END,
   PIPE_ITEMS,
   PIPE_OPEN,
   READY,
   REFERENCES,
-  replyEnd,
   REPORT,
   requestEnd,
   SETTLE,
@@ -47,7 +41,6 @@ import {
 } from "./protocol.ts";
 import type { HostedClass } from "./types.ts";
 import { HostPipes, isThenable } from "./host_pipe.ts";
-import { splitAtTransfers, takeTransfer } from "./transfer.ts";
 
 interface Hosted {
   className: string;
@@ -56,12 +49,6 @@ interface Hosted {
   failed: { error: unknown } | undefined;
   /** Its class's method names: what a method index in a CALL or AFTER stands for. */
   names: string[];
-}
-
-/** A job that can be cancelled: told through its signal, made lazily. */
-interface Cancellable {
-  cancelled: unknown; // the reason, or NOT_CANCELLED
-  controller: AbortController | undefined;
 }
 
 /** How the host talks to its pool. */
@@ -73,57 +60,6 @@ export interface Channel {
   /** Where the runtime tells a worker it is ending (process "exit"), if it does. */
   onExit?(listener: (code: number | undefined) => void): void;
 }
-
-/** The blocking-call channel a pool gave this worker (see blocking.ts). */
-interface SyncPort {
-  control: Int32Array;
-  /** null: the caller cannot read a port synchronously; answers go as bytes (sync_bytes.ts). */
-  port: { postMessage(message: unknown, transfer?: unknown[]): void } | null;
-}
-
-const NOT_CANCELLED = Symbol("not cancelled");
-let current: Cancellable | undefined;
-
-/**
- * The signal of the job running now, for the synchronous part of a method of
- * a hosted object: it is aborted when the caller cancels the job (the job
- * keeps its object until it settles). Read it before the method's first
- * `await`. Outside a job, or for a job scheduled without a signal, it is a
- * signal that never aborts.
- *
- * @returns The job's signal.
- *
- * @example A method that stops when cancelled (in a worker entry)
- * ```ts
- * import { jobSignal } from "@desync/desync/worker";
- * import assert from "node:assert/strict";
- *
- * class Search {
- *   async run(steps: number): Promise<number> {
- *     const signal = jobSignal(); // before the first await
- *     let done = 0;
- *     while (done < steps && !signal.aborted) {
- *       await new Promise((resolve) => setTimeout(resolve, 1));
- *       done++;
- *     }
- *     return done;
- *   }
- * }
- * assert.equal(await new Search().run(2), 2); // outside a worker: never aborted
- * ```
- */
-export function jobSignal(): AbortSignal {
-  if (current === undefined) return (never ??= new AbortController()).signal;
-  current.controller ??= new AbortController();
-  if (current.cancelled !== NOT_CANCELLED) current.controller.abort(current.cancelled);
-  return current.controller.signal;
-}
-
-/**
- * The signal outside any job: never aborted. Made on first use, not at load:
- * workerd refuses an AbortController created in a module's global scope.
- */
-let never: AbortController | undefined;
 
 /** The globals of a web Worker that serve() and the host use. */
 export interface WebWorkerScope {
@@ -140,30 +76,23 @@ export class Host {
   #objects = new Map<number, Hosted>();
   #cancellable = new Map<number, Cancellable>();
   #settlers = new Map<number, (ok: boolean, value: unknown) => void>();
-  #outbox: unknown[] = [];
-  /** Where each reply of the outbox starts (to resend them one by one). */
-  #starts: number[] = [];
-  /** Where the count of the last DONE run is, if the outbox ends with one; else -1. */
-  #doneAt = -1;
-  #sync: SyncPort | undefined;
-  /** Jobs whose caller is blocked in sync(): answered on the sync port, at once. */
-  #syncJobs = new Set<number>();
+  /** The replies not yet posted, and the sync port (host_outbox.ts). */
+  #out: HostOutbox;
   /** Each class's method names, as READY told the pool: a CALL may name its method by index. */
   #methodNames: Record<string, string[]> = {};
-  /** What the outbox's replies transfer, by their index in #starts (see transfer.ts). */
-  #transfers: Map<number, unknown[]> | undefined;
   /** The pipes into this worker's objects (host_pipe.ts), made on first use. */
   #pipes: HostPipes | undefined;
 
   constructor(classes: Record<string, HostedClass>, channel: Channel) {
     this.#classes = classes;
     this.#channel = channel;
+    this.#out = new HostOutbox(channel);
   }
 
   start(): void {
     this.#channel.onMessage((data) => this.#receive(data as unknown[][]));
-    this.#channel.onUncaught((error) => this.#send(REPORT, serializeError(error)));
-    this.#channel.onExit?.((code) => this.#dying(code));
+    this.#channel.onUncaught((error) => this.#out.send(REPORT, serializeError(error)));
+    this.#channel.onExit?.((code) => this.#out.dying(code));
     this.#wrapExits();
     const methods: Record<string, string[]> = {};
     for (const [name, cls] of Object.entries(this.#classes)) methods[name] = methodNames(cls);
@@ -178,8 +107,8 @@ export class Host {
   #wrapExits(): void {
     const scope = globalThis as unknown as Partial<WebWorkerScope>;
     const post = (code: number | undefined) => {
-      this.#dying(code);
-      this.#flush();
+      this.#out.dying(code);
+      this.#out.flush();
       this.#channel.post([CLOSING, code]);
     };
     if (typeof scope.close === "function") {
@@ -220,7 +149,7 @@ export class Host {
         case SYNC: // runs like a CALL, answered on the sync port
         case CALL:
         case AFTER:
-          if (kind === SYNC) this.#syncJobs.add(batch[i + 2] as number);
+          if (kind === SYNC) this.#out.syncJobs.add(batch[i + 2] as number);
           this.#call(
             kind,
             batch[i + 1] as number,
@@ -255,7 +184,7 @@ export class Host {
           this.#pipeHost().end(batch[i + 1] as number, batch[i + 2] === 1, batch[i + 3]);
           break;
         case SYNC_SETUP:
-          this.#sync = {
+          this.#out.sync = {
             control: batch[i + 1] as Int32Array,
             port: batch[i + 2] as SyncPort["port"],
           };
@@ -269,8 +198,8 @@ export class Host {
       object: (objectId) => this.#objects.get(objectId),
       ok: (jobId) => this.#ok(jobId, undefined),
       fail: (jobId, error) => this.#fail(jobId, error),
-      emit: (op, transfer) => this.#emit(op, transfer),
-      setCurrent: (job) => void (current = job as Cancellable | undefined),
+      emit: (op, transfer) => this.#out.emit(op, transfer),
+      setCurrent: (job) => setCurrent(job as Cancellable | undefined),
       serializeError,
       notCancelled: NOT_CANCELLED,
     });
@@ -375,7 +304,7 @@ export class Host {
     if (state !== undefined && state.cancelled !== NOT_CANCELLED) return this.#done(jobId);
     if (hosted.failed !== undefined) return this.#fail(jobId, hosted.failed.error);
     let result: unknown;
-    current = state;
+    setCurrent(state);
     try {
       const fn = (instance as Record<string, unknown>)[method];
       if (typeof fn !== "function") {
@@ -385,7 +314,7 @@ export class Host {
     } catch (error) {
       return this.#fail(jobId, error);
     } finally {
-      current = undefined;
+      setCurrent(undefined);
     }
     if (isThenable(result)) {
       return Promise.resolve(result).then(
@@ -427,137 +356,14 @@ export class Host {
     this.#ok(jobId, undefined);
   }
 
-  /** Answers a blocked caller: the answer first, then the word it waits on, from this thread. */
-  #answer(jobId: number, ok: boolean, value: unknown, transfer?: unknown[]): void {
-    const sync = this.#sync!;
-    if (sync.port === null) return answerBytes(sync.control, jobId, ok, value);
-    try {
-      const answer = [jobId, ok ? 1 : 0, ok ? value : serializeError(value)];
-      if (transfer === undefined) sync.port.postMessage(answer);
-      else sync.port.postMessage(answer, transfer);
-    } catch (error) {
-      const failure = new TypeError(`the result cannot be sent to the caller's thread`, {
-        cause: error,
-      });
-      sync.port.postMessage([jobId, 0, serializeError(failure)]);
-    }
-    Atomics.store(sync.control, ANSWERED, jobId);
-    Atomics.notify(sync.control, ANSWERED);
-  }
-
-  /** User code is ending this worker: a caller blocked in sync() must not wait on. */
-  #dying(code: number | undefined): void {
-    const sync = this.#sync;
-    if (sync === undefined) return;
-    Atomics.store(sync.control, EXIT_CODE, code ?? NO_EXIT_CODE);
-    Atomics.store(sync.control, DYING, 1);
-    Atomics.notify(sync.control, ANSWERED);
-  }
-
   #ok(jobId: number, value: unknown): void {
     this.#cancellable.delete(jobId);
-    const transfer = takeTransfer(value);
-    if (this.#syncJobs.delete(jobId)) return this.#answer(jobId, true, value, transfer);
-    if (transfer !== undefined) return this.#emit([OK, jobId, value], transfer);
-    if (value !== undefined) return this.#send(OK, jobId, value);
-    // Most replies of a burst (desync() calls, void methods) carry nothing:
-    // consecutive ones travel as one run of ids.
-    const outbox = this.#outbox;
-    if (outbox.length === 0) queueMicrotask(() => this.#flush());
-    if (this.#doneAt >= 0) {
-      (outbox[this.#doneAt] as number)++;
-      outbox.push(jobId);
-    } else {
-      outbox.push(DONE, 1, jobId);
-      this.#doneAt = outbox.length - 2;
-      this.#starts.push(this.#doneAt - 1);
-    }
-    if (outbox.length >= FLUSH_AT) this.#flush();
+    this.#out.ok(jobId, value);
   }
 
   #fail(jobId: number, error: unknown): void {
     this.#cancellable.delete(jobId);
-    if (this.#syncJobs.delete(jobId)) return this.#answer(jobId, false, error);
-    this.#send(FAIL, jobId, serializeError(error));
-  }
-
-  /** Queues a reply (2 or 3 items); every reply of this tick leaves in one message. */
-  #send(kind: number, a: unknown, b?: unknown): void {
-    const outbox = this.#outbox;
-    if (outbox.length === 0) queueMicrotask(() => this.#flush());
-    this.#doneAt = -1;
-    this.#starts.push(outbox.length);
-    if (kind === OK || kind === FAIL) outbox.push(kind, a, b);
-    else outbox.push(kind, a);
-    if (outbox.length >= FLUSH_AT) this.#flush();
-  }
-
-  /** Queues a reply of any length, and what it transfers, in this tick's batch. */
-  #emit(op: unknown[], transfer: unknown[] | undefined): void {
-    const outbox = this.#outbox;
-    if (outbox.length === 0) queueMicrotask(() => this.#flush());
-    this.#doneAt = -1;
-    if (transfer !== undefined) (this.#transfers ??= new Map()).set(this.#starts.length, transfer);
-    this.#starts.push(outbox.length);
-    for (let i = 0; i < op.length; i++) outbox.push(op[i]);
-    if (outbox.length >= FLUSH_AT) this.#flush();
-  }
-
-  #flush(): void {
-    if (this.#outbox.length === 0) return;
-    const batch = this.#outbox;
-    const starts = this.#starts;
-    const transfers = this.#transfers;
-    this.#outbox = [];
-    this.#starts = [];
-    this.#transfers = undefined;
-    this.#doneAt = -1;
-    if (transfers === undefined) return this.#post(batch, starts, 0, starts.length);
-    // A reply that transfers goes alone (see splitAtTransfers).
-    splitAtTransfers(
-      starts.length,
-      transfers,
-      (from, to) => this.#post(batch, starts, from, to),
-      (k) => this.#postEach(batch, starts, k, k + 1, transfers),
-    );
-  }
-
-  /** Posts replies `from` to `to` (exclusive), which transfer nothing, in one message. */
-  #post(batch: unknown[], starts: number[], from: number, to: number): void {
-    const whole = from === 0 && to === starts.length;
-    try {
-      this.#channel.post(
-        whole ? batch : batch.slice(starts[from], to < starts.length ? starts[to] : batch.length),
-      );
-    } catch {
-      this.#postEach(batch, starts, from, to, undefined);
-    }
-  }
-
-  /** A result that cannot be cloned (a function in it): fail that job alone. */
-  #postEach(
-    batch: unknown[],
-    starts: number[],
-    from: number,
-    to: number,
-    transfers: Map<number, unknown[]> | undefined,
-  ): void {
-    for (let k = from; k < to; k++) {
-      const op = batch.slice(starts[k], replyEnd(batch, starts[k]));
-      try {
-        const transfer = transfers?.get(k);
-        if (transfer === undefined) this.#channel.post(op);
-        else this.#channel.post(op, transfer);
-      } catch (error) {
-        this.#channel.post([
-          FAIL,
-          op[1],
-          serializeError(
-            new TypeError(`the result cannot be sent to the caller's thread`, { cause: error }),
-          ),
-        ]);
-      }
-    }
+    this.#out.fail(jobId, error);
   }
 }
 

@@ -21,7 +21,7 @@ import type { Desync } from "../desync/desync.ts";
 import { PIPE_ACK, PIPE_FAIL, PIPE_OUT } from "./protocol.ts";
 import { takeTransfer } from "./transfer.ts";
 
-/** A job's cancellation state, as jobSignal() reads it (host.ts's Cancellable). */
+/** A job's cancellation state, as jobSignal() reads it (job_signal.ts's Cancellable). */
 export interface JobState {
   cancelled: unknown;
   controller: AbortController | undefined;
@@ -43,7 +43,7 @@ export interface PipeHost {
   /** The job whose signal jobSignal() returns, while a method runs. */
   setCurrent(job: JobState | undefined): void;
   serializeError(error: unknown): unknown;
-  /** host.ts's "not cancelled" mark. */
+  /** job_signal.ts's "not cancelled" mark (NOT_CANCELLED). */
   readonly notCancelled: unknown;
 }
 

@@ -277,7 +277,7 @@ export class WorkerDesync<T> {
     // `-objectId` (no Job, no entry in the connection's pending map; the
     // worker answers it like any other), which is most of what a burst costs.
     this.#check("desync", method);
-    state.conn.call(state.fireAndForget!, CALL, state.id, this.#wire(method), 0, args);
+    state.conn.outbox.call(state.fireAndForget!, CALL, state.id, this.#wire(method), 0, args);
   }
 
   /**
@@ -857,7 +857,7 @@ export class WorkerDesync<T> {
       method,
       cleanup: undefined,
     };
-    state.conn.call(job, kind, state.id, this.#wire(method), flags, args);
+    state.conn.outbox.call(job, kind, state.id, this.#wire(method), flags, args);
     if (signal !== undefined) {
       const onAbort = () => state.conn.cancel(job, signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });

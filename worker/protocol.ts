@@ -8,7 +8,7 @@
 // of small arrays (measured with structuredClone on Deno).
 // A job id is positive, except a fire-and-forget desync() job's: it goes out
 // as -objectId (the main side keeps a count per object, not the job; see
-// Connection.call), and its reply (DONE or FAIL) carries that id back. A
+// Outbox.call), and its reply (DONE or FAIL) carries that id back. A
 // pipe's id (PIPE_OPEN's job) is negative too, but at or below -PIPE_IDS:
 // the two kinds of negative ids must never be taken for each other.
 

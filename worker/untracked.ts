@@ -5,7 +5,7 @@
 // kept instead: per object, how many are unanswered (in ObjectState), and
 // the objects that have some, by id, to find them when a reply comes.
 
-/** The part of an ObjectState (connection.ts) that untracked jobs use. */
+/** The part of an ObjectState (job.ts) that untracked jobs use. */
 interface Counted {
   readonly id: number;
   queued: number;
