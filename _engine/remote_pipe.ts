@@ -20,7 +20,10 @@ export interface PipePlan {
   queue: QueueCore;
   process: AnyFunction;
   limit: number;
-  /** Room is freed this many items at a time (a batch), so that items leave in whole batches. */
+  /**
+   * Room is freed this many items at a time (a batch; half the window for a
+   * pipe with an output), so that items leave in whole batches.
+   */
   chunk: number;
   signal: AbortSignal | undefined;
   /** Hands the target the pipe's engine, so that it can stop it (a crash, say). */
