@@ -17,10 +17,11 @@
  *   {@linkcode WorkerCrashedError}; those objects refuse further work.
  *
  * - `sync("get")` blocks until the job ran, on Deno, Node and Bun (main
- *   thread or worker); a browser's main thread, or a page without
- *   `SharedArrayBuffer`, gets `WouldBlockError` ({@linkcode DeadlockError}
- *   where blocking could never end).
- *
+ *   thread or worker) and in a cross-origin isolated page's workers; a
+ *   browser's main thread, or a page without `SharedArrayBuffer`, gets
+ *   `WouldBlockError` ({@linkcode DeadlockError} where blocking could never
+ *   end). The pool's `syncTimeout` bounds the wait
+ *   ({@linkcode SyncTimeoutError}).
  * - Objects that call each other share a worker: `pool.createWith({ near:
  *   other }, ...)`; a `WorkerDesync` passed to a method of an object on the
  *   same worker arrives as that object's own local `Desync`.
