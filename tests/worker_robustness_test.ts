@@ -7,8 +7,9 @@
 
 import assert from "node:assert/strict";
 import { ClosedError, DesyncError } from "../mod.ts";
-import { RemoteError, WorkerCrashedError, WorkerPool, type WorkerPoolOptions } from "../worker.ts";
+import { RemoteError, WorkerCrashedError, WorkerPool } from "../worker.ts";
 import { workersAlive } from "../worker/connection.ts";
+import { withEntryPool } from "./_worker_helpers.ts";
 import type { Api as CounterApi } from "./fixtures/counter.worker.ts";
 import type { Api as HostileApi } from "./fixtures/hostile.worker.ts";
 import type { Api as TwiceApi } from "./fixtures/twice.worker.ts";
@@ -26,22 +27,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/** Runs `body` with a pool on `entry`, terminates it, checks that no worker is left. */
-async function withPool<A extends CounterApi | HostileApi | TwiceApi>(
-  entry: URL,
-  options: WorkerPoolOptions,
-  body: (pool: WorkerPool<A>) => Promise<void>,
-): Promise<void> {
-  const before = workersAlive();
-  const pool = new WorkerPool<A>(entry, options);
-  try {
-    await body(pool);
-  } finally {
-    await pool.terminate();
-  }
-  assert.equal(workersAlive(), before, "a worker was left running");
 }
 
 for (
@@ -82,7 +67,7 @@ Deno.test("worker: startTimeout and closeTimeout are checked like the other opti
 });
 
 Deno.test("worker: close() is bounded by closeTimeout; what is pending rejects with ClosedError", async () => {
-  await withPool<CounterApi>(COUNTER, { size: 1, closeTimeout: 100 }, async (pool) => {
+  await withEntryPool<CounterApi>(COUNTER, { size: 1, closeTimeout: 100 }, async (pool) => {
     const counter = pool.create("Counter", 0);
     await counter.ready;
     // Handled now: Node fails a test on a rejection handled a tick late.
@@ -99,7 +84,7 @@ Deno.test("worker: close() is bounded by closeTimeout; what is pending rejects w
 });
 
 Deno.test("worker: close() ends even with a worker that never became ready and no startTimeout", async () => {
-  await withPool<CounterApi>(
+  await withEntryPool<CounterApi>(
     SILENT,
     { startTimeout: Infinity, closeTimeout: 100 },
     async (pool) => {
@@ -115,7 +100,7 @@ Deno.test("worker: close() ends even with a worker that never became ready and n
 });
 
 Deno.test("worker: an error that cannot be read or cloned still rejects its promise", async () => {
-  await withPool<HostileApi>(HOSTILE, { size: 1 }, async (pool) => {
+  await withEntryPool<HostileApi>(HOSTILE, { size: 1 }, async (pool) => {
     const hostile = pool.create("Hostile");
     await hostile.ready; // its start may take seconds (deno test type-checks the entry)
     const getter = await within(
@@ -141,7 +126,7 @@ Deno.test("worker: an error that cannot be read or cloned still rejects its prom
 });
 
 Deno.test("worker: after() and cancel with a reason that cannot be serialized still settle", async () => {
-  await withPool<HostileApi>(HOSTILE, { size: 1 }, async (pool) => {
+  await withEntryPool<HostileApi>(HOSTILE, { size: 1 }, async (pool) => {
     const hostile = pool.create("Hostile");
     await hostile.ready;
     const reason = new Error("bad reason");
@@ -164,7 +149,7 @@ Deno.test("worker: after() and cancel with a reason that cannot be serialized st
 });
 
 Deno.test("worker: error fidelity: nested uncloneable props, AggregateError, record-shaped throws", async () => {
-  await withPool<HostileApi>(HOSTILE, { size: 1 }, async (pool) => {
+  await withEntryPool<HostileApi>(HOSTILE, { size: 1 }, async (pool) => {
     const hostile = pool.create("Hostile");
     const nested = await hostile.futureSync("throwNested").catch((e) => e) as RemoteError;
     assert.equal(nested.name, "RangeError");
@@ -184,7 +169,7 @@ Deno.test("worker: error fidelity: nested uncloneable props, AggregateError, rec
 });
 
 Deno.test("worker: cancelling with a reason that cannot be cloned still tells the worker", async () => {
-  await withPool<CounterApi>(COUNTER, { size: 1 }, async (pool) => {
+  await withEntryPool<CounterApi>(COUNTER, { size: 1 }, async (pool) => {
     const counter = pool.create("Counter", 0);
     await counter.ready;
     const controller = new AbortController();
@@ -200,45 +185,53 @@ Deno.test("worker: cancelling with a reason that cannot be cloned still tells th
 
 Deno.test("worker: messages user code posts on the worker's port are ignored and reported once", async () => {
   const errors: unknown[] = [];
-  await withPool<HostileApi>(HOSTILE, { size: 1, onError: (e) => errors.push(e) }, async (pool) => {
-    const poster = pool.create("Hostile");
-    const other = pool.create("Hostile");
-    await Promise.all([poster.ready, other.ready]);
-    const pending = other.futureSync("sleep", 200);
-    await poster.futureSync("post", null);
-    await poster.futureSync("post", "hello");
-    for (let id = 0; id < 2000; id += 100) {
-      await poster.futureSync(
-        "post",
-        Array.from({ length: 100 }, (_, k) => [1, id + k, "forged"]).flat(),
-      );
-      await poster.futureSync("post", [1, id, "forged"]);
-    }
-    assert.equal(await pending, true);
-    assert.equal(await poster.futureSync("push", 1), 1);
-    assert.equal(errors.length, 1, "one report per worker");
-    assert.ok(errors[0] instanceof DesyncError);
-    assert.match((errors[0] as Error).message, /worker #\d+/);
-    assert.match((errors[0] as Error).message, /not desync's/);
-  });
+  await withEntryPool<HostileApi>(
+    HOSTILE,
+    { size: 1, onError: (e) => errors.push(e) },
+    async (pool) => {
+      const poster = pool.create("Hostile");
+      const other = pool.create("Hostile");
+      await Promise.all([poster.ready, other.ready]);
+      const pending = other.futureSync("sleep", 200);
+      await poster.futureSync("post", null);
+      await poster.futureSync("post", "hello");
+      for (let id = 0; id < 2000; id += 100) {
+        await poster.futureSync(
+          "post",
+          Array.from({ length: 100 }, (_, k) => [1, id + k, "forged"]).flat(),
+        );
+        await poster.futureSync("post", [1, id, "forged"]);
+      }
+      assert.equal(await pending, true);
+      assert.equal(await poster.futureSync("push", 1), 1);
+      assert.equal(errors.length, 1, "one report per worker");
+      assert.ok(errors[0] instanceof DesyncError);
+      assert.match((errors[0] as Error).message, /worker #\d+/);
+      assert.match((errors[0] as Error).message, /not desync's/);
+    },
+  );
 });
 
 Deno.test("worker: a crash is reported once per object, not once per queued job", async () => {
   const errors: unknown[] = [];
-  await withPool<CounterApi>(COUNTER, { size: 1, onError: (e) => errors.push(e) }, async (pool) => {
-    const counter = pool.create("Counter", 0);
-    await counter.ready;
-    // A browser's workers have no process exit; node:worker_threads ones have no close().
-    const exit = counter.futureSync("exit", 3, "document" in globalThis ? "close" : "exit");
-    for (let i = 0; i < 1000; i++) counter.desync("add", 1);
-    await assert.rejects(exit, WorkerCrashedError);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(errors.filter((e) => e instanceof WorkerCrashedError).length, 1);
-  });
+  await withEntryPool<CounterApi>(
+    COUNTER,
+    { size: 1, onError: (e) => errors.push(e) },
+    async (pool) => {
+      const counter = pool.create("Counter", 0);
+      await counter.ready;
+      // A browser's workers have no process exit; node:worker_threads ones have no close().
+      const exit = counter.futureSync("exit", 3, "document" in globalThis ? "close" : "exit");
+      for (let i = 0; i < 1000; i++) counter.desync("add", 1);
+      await assert.rejects(exit, WorkerCrashedError);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(errors.filter((e) => e instanceof WorkerCrashedError).length, 1);
+    },
+  );
 });
 
 Deno.test("worker: jobs behind a construction whose arguments cannot be cloned fail with its error", async () => {
-  await withPool<CounterApi>(COUNTER, { size: 1 }, async (pool) => {
+  await withEntryPool<CounterApi>(COUNTER, { size: 1 }, async (pool) => {
     const counter = pool.create("Counter", (() => 1) as unknown as number);
     const get = counter.futureSync("get");
     const error = await counter.ready.catch((e) => e);
@@ -249,7 +242,7 @@ Deno.test("worker: jobs behind a construction whose arguments cannot be cloned f
 });
 
 Deno.test("worker: serve() called twice in one worker throws, and every job runs once", async () => {
-  await withPool<TwiceApi>(TWICE, { size: 1 }, async (pool) => {
+  await withEntryPool<TwiceApi>(TWICE, { size: 1 }, async (pool) => {
     const twice = pool.create("Twice");
     assert.match(await twice.futureSync("second"), /^TypeError: serve\(\): called twice/);
     await twice.futureSync("bump");
