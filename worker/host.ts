@@ -199,9 +199,6 @@ export class Host {
       ok: (jobId) => this.#ok(jobId, undefined),
       fail: (jobId, error) => this.#fail(jobId, error),
       emit: (op, transfer) => this.#out.emit(op, transfer),
-      setCurrent: (job) => setCurrent(job as Cancellable | undefined),
-      serializeError,
-      notCancelled: NOT_CANCELLED,
     });
   }
 

@@ -20,12 +20,8 @@
 import type { Desync } from "../desync/desync.ts";
 import { PIPE_ACK, PIPE_FAIL, PIPE_OUT } from "./protocol.ts";
 import { takeTransfer } from "./transfer.ts";
-
-/** A job's cancellation state, as jobSignal() reads it (job_signal.ts's Cancellable). */
-export interface JobState {
-  cancelled: unknown;
-  controller: AbortController | undefined;
-}
+import { type Cancellable, NOT_CANCELLED, setCurrent } from "./job_signal.ts";
+import { serializeError } from "./errors.ts";
 
 /** What the pipes need of the host. */
 export interface PipeHost {
@@ -40,11 +36,6 @@ export interface PipeHost {
   fail(jobId: number, error: unknown): void;
   /** Queues a reply operation (with what it transfers) in this tick's batch. */
   emit(op: unknown[], transfer: unknown[] | undefined): void;
-  /** The job whose signal jobSignal() returns, while a method runs. */
-  setCurrent(job: JobState | undefined): void;
-  serializeError(error: unknown): unknown;
-  /** job_signal.ts's "not cancelled" mark (NOT_CANCELLED). */
-  readonly notCancelled: unknown;
 }
 
 interface Pipe {
@@ -52,7 +43,7 @@ interface Pipe {
   readonly objectId: number;
   readonly method: string;
   readonly results: boolean;
-  readonly job: JobState;
+  readonly job: Cancellable;
   /** Batches queued on the object and not yet finished. */
   batches: number;
   ended: boolean;
@@ -72,7 +63,7 @@ export class HostPipes {
     if (this.#host.object(objectId) === undefined) {
       return this.#host.fail(id, new TypeError(`no object ${objectId} here`));
     }
-    const job = { cancelled: this.#host.notCancelled, controller: undefined };
+    const job: Cancellable = { cancelled: NOT_CANCELLED, controller: undefined };
     const pipe = { id, objectId, method, results, job, batches: 0, ended: false, stopped: false };
     this.#pipes.set(id, pipe);
   }
@@ -123,7 +114,7 @@ export class HostPipes {
       report();
       if (!pipe.stopped) {
         pipe.stopped = true;
-        host.emit([PIPE_FAIL, pipe.id, host.serializeError(error)], undefined);
+        host.emit([PIPE_FAIL, pipe.id, serializeError(error)], undefined);
       }
       return this.#batchDone(pipe);
     };
@@ -138,13 +129,13 @@ export class HostPipes {
       while (i < items.length) {
         if (pipe.stopped) return this.#batchDone(pipe); // hard stop: nobody wants more
         let result: unknown;
-        host.setCurrent(pipe.job);
+        setCurrent(pipe.job);
         try {
           result = fn.call(instance, items[i++]);
         } catch (error) {
           return fail(error);
         } finally {
-          host.setCurrent(undefined);
+          setCurrent(undefined);
         }
         if (isThenable(result)) {
           report(); // what ran before the await is not held back by it
